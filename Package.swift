@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One set of settings for every Swift target (STYLE.md §12).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+        .library(name: "Ferry", targets: ["Ferry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages. librados/librbd ship no .pc file,
+        // so CCeph names its libraries in its module map.
+        .systemLibrary(name: "CCeph", providers: [.apt(["librados-dev", "librbd-dev"])]),
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+
+        .target(name: "Ceph", dependencies: ["CCeph"], swiftSettings: swiftSettings),
+        .target(name: "Libvirt", dependencies: ["CLibvirt"], swiftSettings: swiftSettings),
+        .target(name: "VMDK", dependencies: ["CDeflate"], swiftSettings: swiftSettings),
+        .target(
+            name: "Ferry",
+            dependencies: [
+                "Ceph", "Libvirt", "VMDK",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "Ferry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Helpers shared by the integration tests: where the cluster is, test patterns, tools.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "CephTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LibvirtTests", dependencies: ["Libvirt", "Ceph", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "VMDKTests", dependencies: ["VMDK"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to reach a Ceph cluster, spelled the way the `rbd` and `ceph` CLIs spell it.
+///
+/// The cephx key itself is never part of this value: it is read by librados from the
+/// keyring file, so it cannot leak into process arguments, logs or job records.
+public struct ClusterConfiguration: Sendable, Hashable {
+    /// `--conf` / `CEPH_CONF`; `nil` lets librados search its default locations.
+    public var configFile: String?
+    /// `--id` / `--user`: the cephx user without the `client.` prefix.
+    public var userID: String
+    /// `--keyring`; `nil` uses what the config file says.
+    public var keyring: String?
+    /// Further `name=value` settings applied after the config file (`--conf-option`).
+    public var options: [String: String]
+
+    /// Client timeouts are bounded so an unreachable monitor fails in seconds, not the
+    /// five minutes librados waits by default.
+    public static let defaultOptions: [String: String] = [
+        "client_mount_timeout": "30",
+        "rados_mon_op_timeout": "60",
+    ]
+
+    public init(
+        configFile: String? = nil, userID: String = "admin", keyring: String? = nil,
+        options: [String: String] = ClusterConfiguration.defaultOptions
+    ) {
+        self.configFile = configFile
+        self.userID = userID
+        self.keyring = keyring
+        self.options = options
+    }
+
+    /// The configuration the `rbd` CLI would use: `CEPH_CONF` from the environment when no
+    /// explicit file is given, `client.admin` unless `--id` names another user.
+    public static func fromEnvironment(
+        configFile: String? = nil, userID: String? = nil, keyring: String? = nil
+    ) -> ClusterConfiguration {
+        let environmentConf = getenv("CEPH_CONF").map { String(cString: $0) }
+        return ClusterConfiguration(
+            configFile: configFile ?? environmentConf.flatMap { $0.isEmpty ? nil : $0 },
+            userID: userID ?? "admin",
+            keyring: keyring
+        )
+    }
+
+    /// `client.<id>`, the entity name cephx knows.
+    public var entityName: String { "client.\(userID)" }
+}

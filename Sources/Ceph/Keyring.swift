@@ -1,0 +1,65 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A Ceph keyring file (`[client.NAME]` sections with `key = BASE64`).
+///
+/// Ferry needs the key itself only to hand it to libvirt as a secret value; it is kept
+/// out of descriptions so that printing a `Keyring` cannot leak it.
+public struct Keyring: Sendable, CustomStringConvertible {
+    public let path: String
+    private let keys: [String: String]
+    /// True when group or others may read the file, which an admin should hear about.
+    public let isWorldReadable: Bool
+
+    /// Reads and parses a keyring file.
+    /// - Throws: `CephError` `.notFound` / `.permissionDenied` naming the file.
+    public init(path: String) throws(CephError) {
+        self.path = path
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            var info = stat()
+            let code: CephError.Code = stat(path, &info) == 0 ? .permissionDenied : .notFound
+            throw CephError(code: code, errno: code == .notFound ? ENOENT : EACCES, operation: "read keyring \(path)")
+        }
+        var info = stat()
+        isWorldReadable = stat(path, &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0
+        keys = Self.parse(text)
+    }
+
+    static func parse(_ text: String) -> [String: String] {
+        var keys: [String: String] = [:]
+        var section: String?
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("#") || line.hasPrefix(";") || line.isEmpty { continue }
+            if line.hasPrefix("["), line.hasSuffix("]") {
+                section = String(line.dropFirst().dropLast())
+                continue
+            }
+            guard let section, let equals = line.firstIndex(of: "=") else { continue }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
+            if name == "key" {
+                keys[section] = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return keys
+    }
+
+    /// The base64 key of an entity such as `client.ferry`, as libvirt's ceph secret wants it.
+    public func key(for entity: String) throws(CephError) -> String {
+        guard let key = keys[entity] else {
+            throw CephError(code: .notFound, errno: ENOENT, operation: "read keyring \(path)",
+                            detail: "no key for \(entity)")
+        }
+        return key
+    }
+
+    public var entities: [String] { keys.keys.sorted() }
+
+    public var description: String { "Keyring(\(path), entities: \(entities.joined(separator: ", ")))" }
+}

@@ -1,0 +1,109 @@
+import CLibvirt
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A domain (virtual machine) known to one hypervisor (`virDomainPtr`). Holds its
+/// hypervisor so the connection stays open while the domain is in use.
+///
+/// `@unchecked Sendable`: libvirt objects are thread-safe, the pointer never changes, and it
+/// is freed only in `deinit`, when nobody else can hold it.
+public final class Domain: @unchecked Sendable {
+    public let hypervisor: Hypervisor
+    public let name: String
+    private let pointer: virDomainPtr
+
+    init(hypervisor: Hypervisor, pointer: virDomainPtr) {
+        self.hypervisor = hypervisor
+        self.name = virDomainGetName(pointer).map { String(cString: $0) } ?? "?"
+        self.pointer = pointer
+    }
+
+    deinit {
+        virDomainFree(pointer)
+    }
+
+    private func withDomain<T>(_ operation: String, _ body: (virDomainPtr) -> T?) throws(LibvirtError) -> T {
+        let label = "\(operation) \(name)"
+        guard let result = body(pointer) else { throw LibvirtError.last(operation: label, uri: hypervisor.uri) }
+        return result
+    }
+
+    private func perform(_ operation: String, _ body: (virDomainPtr) -> Int32) throws(LibvirtError) {
+        let _: Int32 = try withDomain(operation) { domain in
+            let result = body(domain)
+            return result < 0 ? nil : result
+        }
+    }
+
+    /// The domain's UUID (`virDomainGetUUIDString`).
+    public func uuid() throws(LibvirtError) -> String {
+        try withDomain("get UUID of domain") { domain in
+            var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+            guard virDomainGetUUIDString(domain, &buffer) == 0 else { return nil }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    /// The domain's XML as libvirt stores it (`virDomainGetXMLDesc`); `inactive` gives the persistent definition.
+    public func xml(inactive: Bool = false) throws(LibvirtError) -> String {
+        let flags = inactive ? UInt32(VIR_DOMAIN_XML_INACTIVE.rawValue) : 0
+        return try withDomain("get XML of domain") { domain in
+            guard let text = virDomainGetXMLDesc(domain, flags) else { return nil }
+            defer { free(text) }
+            return String(cString: text)
+        }
+    }
+
+    /// Whether it is running (`virDomainIsActive`).
+    public func isActive() throws(LibvirtError) -> Bool {
+        try withDomain("check state of domain") { domain in
+            let result = virDomainIsActive(domain)
+            return result < 0 ? nil : result == 1
+        }
+    }
+
+    /// Boots a defined domain (`virDomainCreate`).
+    public func start() throws(LibvirtError) {
+        try perform("start domain") { virDomainCreate($0) }
+    }
+
+    /// Powers the domain off at once (`virDomainDestroy`); the definition stays.
+    public func destroy() throws(LibvirtError) {
+        try perform("destroy domain") { virDomainDestroy($0) }
+    }
+
+    /// Removes the persistent definition (`virDomainUndefineFlags`), including NVRAM, managed
+    /// save and snapshot metadata, so no half-removed domain stays behind.
+    public func undefine() throws(LibvirtError) {
+        let flags = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE.rawValue | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA.rawValue
+            | VIR_DOMAIN_UNDEFINE_NVRAM.rawValue | VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA.rawValue
+        try perform("undefine domain") { virDomainUndefineFlags($0, UInt32(flags)) }
+    }
+}
+
+extension Hypervisor {
+    /// Defines (or redefines) a persistent domain from XML (`virDomainDefineXML`). The domain is not started.
+    /// - Throws: `LibvirtError` `.invalidXML` for XML libvirt rejects.
+    public func defineDomain(xml: String) throws(LibvirtError) -> Domain {
+        try withConnection("define domain") { (connection) throws(LibvirtError) -> Domain in
+            guard let pointer = virDomainDefineXML(connection, xml) else {
+                throw LibvirtError.last(operation: "define domain", uri: uri)
+            }
+            return Domain(hypervisor: self, pointer: pointer)
+        }
+    }
+
+    /// Looks a domain up by name (`virDomainLookupByName`); `nil` when there is none.
+    public func domain(named name: String) throws(LibvirtError) -> Domain? {
+        try withConnection("look up domain \(name)") { (connection) throws(LibvirtError) -> Domain? in
+            if let pointer = virDomainLookupByName(connection, name) {
+                return Domain(hypervisor: self, pointer: pointer)
+            }
+            let error = LibvirtError.last(operation: "look up domain \(name)", uri: uri)
+            if error.code == .notFound { return nil }
+            throw error
+        }
+    }
+}
