@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Ferry",
+                "Ferry", "Ceph", "Libvirt", "VMDK",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "CephTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LibvirtTests", dependencies: ["Libvirt", "Ceph", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FerryTests", dependencies: ["Ferry", "Ceph", "VMDK", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VMDKTests", dependencies: ["VMDK"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,6 +1,10 @@
 import CCeph
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A connection to a Ceph cluster: one `rados_t`, shut down exactly once.
 ///
 /// Everything opened from it (I/O contexts, images) keeps it alive, so it is shut down
@@ -99,5 +103,20 @@ public final class RadosCluster: Sendable {
     /// Opens an I/O context on `pool`, optionally restricted to a RADOS namespace.
     public func ioContext(pool: String, namespace: String? = nil) throws(CephError) -> IOContext {
         try IOContext(cluster: self, pool: pool, namespace: namespace)
+    }
+}
+
+extension RadosCluster {
+    /// The keyring file librados uses for this connection: `--keyring` if given, else the
+    /// first existing file of the configured `keyring` search list.
+    public func keyringPath() throws(CephError) -> String {
+        if let keyring = configuration.keyring { return keyring }
+        let list = try configValue("keyring")
+        let candidates = list.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == " " }).map(String.init)
+        guard let found = candidates.first(where: { access($0, R_OK) == 0 }) else {
+            throw CephError(code: .notFound, errno: ENOENT, operation: "find keyring for \(configuration.entityName)",
+                            detail: "none of \(list) is readable")
+        }
+        return found
     }
 }

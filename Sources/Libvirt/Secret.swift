@@ -57,21 +57,6 @@ public final class Secret: @unchecked Sendable {
         }
     }
 
-    /// Whether the stored value equals `value` (`virSecretGetValue`); the value itself is
-    /// never returned so it cannot end up in a log.
-    public func hasValue(_ value: [UInt8]) throws(LibvirtError) -> Bool {
-        var matches = false
-        try withSecret("read value of secret") { secret in
-            var size = 0
-            guard let stored = virSecretGetValue(secret, &size, 0) else { return -1 }
-            matches = size == value.count && memcmp(stored, value, size) == 0
-            memset(stored, 0, size)
-            free(stored)
-            return 0
-        }
-        return matches
-    }
-
     /// Removes the secret (`virSecretUndefine`).
     public func undefine() throws(LibvirtError) {
         try withSecret("undefine secret") { virSecretUndefine($0) }

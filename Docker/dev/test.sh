@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# test.sh — everything needed to pass Ferry's tests on a fresh Debian 12 machine (as root):
+# install the packages, start the local Ceph cluster and libvirtd, build, run every test.
+#
+#   bash Docker/dev/test.sh [swift test arguments, e.g. --filter CephTests]
+#
+# The cluster lives in $FERRY_CLUSTER_DIR (default: .build-cluster in the repository) and
+# keeps running afterwards so the next run starts in seconds; stop it with
+#   bash Docker/dev/ceph-down.sh DIR && bash Docker/dev/libvirt-down.sh DIR
+# Set FERRY_SKIP_INSTALL=1 to skip apt-get when the packages are known to be there.
+set -euo pipefail
+
+repo=$(cd -- "$(dirname -- "$0")/../.." && pwd -P)
+cd "$repo"
+dir=${FERRY_CLUSTER_DIR:-$repo/.build-cluster}
+
+if [[ ${FERRY_SKIP_INSTALL:-0} != 1 ]]; then
+    bash Docker/dev/install-deps.sh
+fi
+command -v swift >/dev/null || export PATH=$PATH:/opt/swift/usr/bin
+command -v swift >/dev/null || { echo "test.sh: no Swift toolchain (expected swift on PATH or in /opt/swift)" >&2; exit 1; }
+
+eval "$(bash Docker/dev/ceph-up.sh "$dir")"
+eval "$(bash Docker/dev/libvirt-up.sh "$dir")"
+export CEPH_CONF LIBVIRT_DEFAULT_URI
+# Other projects' test data, read in place (never copied into this repository).
+export FERRY_PEER_DATA=${FERRY_PEER_DATA:-$(cd "$repo/.." && pwd -P)/shared/peer-data}
+export FERRY_BINARY=$repo/.build/debug/ferry
+
+swift build --build-tests
+swift test --skip-build "$@"

@@ -1,0 +1,162 @@
+import Ceph
+import Foundation
+import Synchronization
+import VMDK
+
+/// Streams one virtual disk's allocated data into a new RBD image.
+///
+/// Reader threads take a buffer from a fixed pool, read one object-aligned chunk of the
+/// source (inflating compressed grains on that thread), drop its zero blocks, and submit
+/// the rest as `rbd_aio_write`s on the one image handle. Each completion hands its buffer
+/// back, so the pool bounds both memory and the write window. The resume watermark goes
+/// to the image's metadata every few seconds; the image is marked complete only after a
+/// flush (and, if asked, a full read-back comparison).
+public struct DiskImporter: Sendable {
+    public let disk: any DiskReader
+    /// How the source is named in errors and metadata, e.g. `vm1/disk0.vmdk`.
+    public let sourceName: String
+    /// What must match for `--resume` to continue an image (path, size, timestamps).
+    public let sourceIdentity: String
+    public let pool: IOContext
+    public let imageName: String
+    public let options: ImportOptions
+
+    public init(
+        disk: any DiskReader, sourceName: String, sourceIdentity: String, pool: IOContext, imageName: String,
+        options: ImportOptions
+    ) {
+        self.disk = disk
+        self.sourceName = sourceName
+        self.sourceIdentity = sourceIdentity
+        self.pool = pool
+        self.imageName = imageName
+        self.options = options
+    }
+
+    private var spec: String { "\(pool.displayName)/\(imageName)" }
+
+    /// Runs the import. `report` is called about twice a second from a background task.
+    public func run(report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }) async throws
+        -> ImportResult
+    {
+        // The source is fully validated (tables, chain, bounds) before anything is created.
+        let map = try disk.allocationMap()
+        let image = try openTarget()
+        do {
+            let result = try await importInto(image, map: map, report: report)
+            try image.close()
+            return result
+        } catch {
+            try? image.close()
+            throw error
+        }
+    }
+
+    /// Creates the image, or reopens an unfinished one of the same source when resuming.
+    private func openTarget() throws -> RBDImage {
+        if try pool.imageExists(imageName) {
+            let image = try pool.openImage(imageName)
+            do {
+                try checkResumable(image)
+                return image
+            } catch {
+                try? image.close()
+                throw error
+            }
+        }
+        try pool.createImage(imageName, size: disk.capacity, options: options.image)
+        let image = try pool.openImage(imageName)
+        try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.importing.rawValue)
+        try image.setMetadata(ImportMetadata.source, to: sourceName)
+        try image.setMetadata(ImportMetadata.sourceIdentity, to: sourceIdentity)
+        try image.setMetadata(ImportMetadata.version, to: FerryVersion.string)
+        return image
+    }
+
+    private func checkResumable(_ image: RBDImage) throws {
+        let state = try image.metadata(ImportMetadata.state)
+        if state == ImportMetadata.State.complete.rawValue {
+            throw FerryFailure("\(spec) already exists and holds a completed import of \(try image.metadata(ImportMetadata.source) ?? "another source"); remove it or choose another name")
+        }
+        guard options.resume else {
+            throw FerryFailure("\(spec) already exists; use --resume to continue an unfinished import, or choose another name")
+        }
+        guard state == ImportMetadata.State.importing.rawValue else {
+            throw FerryFailure("\(spec) already exists and was not created by a Ferry import; refusing to overwrite it")
+        }
+        let identity = try image.metadata(ImportMetadata.sourceIdentity)
+        guard identity == sourceIdentity else {
+            throw FerryFailure("\(spec) holds an unfinished import of a different source (\(identity ?? "unknown")); refusing to resume")
+        }
+        guard try image.size() == disk.capacity else {
+            throw FerryFailure("\(spec) has a different size than \(sourceName); refusing to resume")
+        }
+    }
+
+    private func importInto(
+        _ image: RBDImage, map: [AllocationRun], report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
+    ) async throws -> ImportResult {
+        let info = try image.stat()
+        let chunks = ChunkPlanner.chunks(for: map, objectSize: info.objectSize)
+        let resumeFrom = options.resume ? UInt64(try image.metadata(ImportMetadata.checkpoint) ?? "0") ?? 0 : 0
+        let firstChunk = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
+        let pending = Array(chunks[firstChunk...])
+        let progress = ImportProgress(
+            totalBytes: chunks.reduce(0) { $0 + UInt64($1.length) },
+            resumedBytes: chunks[..<firstChunk].reduce(0) { $0 + UInt64($1.length) })
+        let tracker = CheckpointTracker(chunks: pending, capacity: disk.capacity)
+
+        let pipeline = WritePipeline(
+            disk: disk, image: image, chunks: pending, tracker: tracker, progress: progress,
+            bufferSize: Int(info.objectSize), writeWindow: options.writeWindow, readers: options.readers)
+        let reporter = Task {
+            var lastCheckpoint = ContinuousClock.now
+            var savedWatermark = resumeFrom
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                report(progress.snapshot())
+                if ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
+                    lastCheckpoint = .now
+                    let watermark = max(resumeFrom, tracker.watermark)
+                    if watermark != savedWatermark {
+                        try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark))
+                        savedWatermark = watermark
+                    }
+                }
+            }
+        }
+        let failure = await withTaskCancellationHandler {
+            await pipeline.run()
+        } onCancel: {
+            pipeline.stop()
+        }
+        reporter.cancel()
+        _ = await reporter.value
+        let watermark = max(resumeFrom, tracker.watermark)
+        if let failure {
+            // Keep what was finished so --resume continues from here.
+            try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark))
+            throw failure
+        }
+        try image.flush()
+        try image.setMetadata(ImportMetadata.checkpoint, to: String(disk.capacity))
+        report(progress.snapshot())
+
+        if options.verify {
+            try await ImageVerifier(disk: disk, image: image, sourceName: sourceName, readers: options.readers)
+                .compare(objectSize: info.objectSize)
+        }
+        try image.setMetadata(ImportMetadata.importedAt, to: ISO8601DateFormatter().string(from: Date()))
+        if let snapshot = options.snapshotName {
+            try image.createSnapshot(snapshot)
+        }
+        // Last: only now does the image count as a finished import.
+        try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.complete.rawValue)
+        try image.removeMetadata(ImportMetadata.checkpoint)
+        let final = progress.snapshot()
+        return ImportResult(
+            image: spec, capacity: disk.capacity, allocatedBytes: progress.totalBytes, writtenBytes: final.writtenBytes,
+            resumedFromOffset: resumeFrom, elapsedSeconds: final.elapsedSeconds, verified: options.verify,
+            snapshot: options.snapshotName)
+    }
+}

@@ -1,0 +1,115 @@
+import Ceph
+import Synchronization
+import VMDK
+
+/// The reader threads and the librbd write window of one import.
+final class WritePipeline: Sendable {
+    private let disk: any DiskReader
+    private let image: RBDImage
+    private let chunks: [ImportChunk]
+    private let tracker: CheckpointTracker
+    private let progress: ImportProgress
+    private let pool: BufferPool
+    private let readers: Int
+    private let nextChunk = Atomic<Int>(0)
+    private let firstError = Mutex<(any Error)?>(nil)
+    private let stopped = Atomic<Bool>(false)
+
+    init(
+        disk: any DiskReader, image: RBDImage, chunks: [ImportChunk], tracker: CheckpointTracker,
+        progress: ImportProgress, bufferSize: Int, writeWindow: Int, readers: Int
+    ) {
+        self.disk = disk
+        self.image = image
+        self.chunks = chunks
+        self.tracker = tracker
+        self.progress = progress
+        self.readers = max(1, readers)
+        // Readers each hold one buffer while reading; the rest are writes in flight.
+        self.pool = BufferPool(count: max(1, writeWindow) + self.readers, bufferSize: bufferSize)
+    }
+
+    /// Asks the readers to stop after their current chunk (cancellation, shutdown).
+    func stop() { stopped.store(true, ordering: .relaxed) }
+
+    /// Runs until every chunk is written or the first failure; returns that failure.
+    /// Always waits for every write in flight, so no buffer is freed under librbd.
+    func run() async -> (any Error)? {
+        await WorkerThreads.run(count: readers, name: "ferry-reader") { _ in self.readLoop() }
+        pool.drain()
+        if let error = firstError.withLock({ $0 }) { return error }
+        if stopped.load(ordering: .relaxed) { return CancellationError() }
+        return nil
+    }
+
+    private func fail(_ error: any Error) {
+        firstError.withLock { if $0 == nil { $0 = error } }
+        stopped.store(true, ordering: .relaxed)
+    }
+
+    private func readLoop() {
+        while !stopped.load(ordering: .relaxed) {
+            let index = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard index < chunks.count else { return }
+            let chunk = chunks[index]
+            let buffer = pool.take()
+            let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<chunk.length])
+            do {
+                try disk.read(into: data, at: chunk.offset)
+            } catch {
+                pool.give(buffer)
+                fail(error)
+                return
+            }
+            submitWrites(of: UnsafeRawBufferPointer(data), chunk: chunk, index: index, buffer: buffer)
+        }
+    }
+
+    /// Writes the non-zero parts of a chunk; the last completion returns the buffer.
+    private func submitWrites(
+        of data: UnsafeRawBufferPointer, chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer
+    ) {
+        let ranges = ZeroScan.nonZeroRanges(data)
+        if ranges.isEmpty {
+            finish(chunk: chunk, index: index, buffer: buffer)
+            return
+        }
+        let outstanding = ChunkCounter(ranges.count)
+        let owned = UnsafeMutableRawBufferPointerBox(buffer)
+        for range in ranges {
+            let piece = UnsafeRawBufferPointer(rebasing: data[range])
+            let offset = chunk.offset + UInt64(range.lowerBound)
+            let finishPiece: @Sendable (Result<Void, CephError>) -> Void = { result in
+                switch result {
+                case .success: self.progress.bytesWritten(range.count)
+                case .failure(let error): self.fail(error)
+                }
+                if outstanding.decrement() { self.finish(chunk: chunk, index: index, buffer: owned.pointer) }
+            }
+            do {
+                try image.submitWrite(piece, at: offset, completion: finishPiece)
+            } catch {
+                finishPiece(.failure(error))
+            }
+        }
+    }
+
+    /// Once every write of a chunk is done: count it (unless the import already failed, in
+    /// which case it may be incomplete) and hand the buffer back.
+    private func finish(chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer) {
+        if firstError.withLock({ $0 == nil }) {
+            tracker.complete(index)
+            progress.chunkCompleted(length: chunk.length)
+        }
+        pool.give(buffer)
+    }
+}
+
+/// Counts the writes of one chunk still in flight.
+private final class ChunkCounter: Sendable {
+    private let remaining: Atomic<Int>
+    init(_ count: Int) { remaining = Atomic(count) }
+    /// True for the caller that brought the count to zero.
+    func decrement() -> Bool { remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
+}
+

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Ceph
+
+/// Ceph connection options spelled as the `rbd` CLI spells them.
+struct CephOptions: ParsableArguments {
+    @Option(name: [.customShort("c"), .long], help: "Ceph configuration file (default: $CEPH_CONF, then Ceph's search path).")
+    var conf: String?
+
+    @Option(name: [.long, .customLong("user")], help: "cephx user without the 'client.' prefix.")
+    var id: String = "admin"
+
+    @Option(help: "Keyring file holding the user's key (default: from the configuration file).")
+    var keyring: String?
+
+    var clusterConfiguration: ClusterConfiguration {
+        .fromEnvironment(configFile: conf, userID: id, keyring: keyring)
+    }
+}
+
+/// `POOL/IMAGE` or `POOL/NAMESPACE/IMAGE`, as rbd takes image specs.
+struct ImageSpec: ExpressibleByArgument, CustomStringConvertible {
+    var pool: String
+    var namespace: String?
+    var image: String
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.allSatisfy({ !$0.isEmpty }) else { return nil }
+        switch parts.count {
+        case 2: (pool, namespace, image) = (parts[0], nil, parts[1])
+        case 3: (pool, namespace, image) = (parts[0], parts[1], parts[2])
+        default: return nil
+        }
+    }
+
+    var description: String { [pool, namespace, image].compactMap { $0 }.joined(separator: "/") }
+}

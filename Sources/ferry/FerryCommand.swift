@@ -1,0 +1,54 @@
+import ArgumentParser
+import Ceph
+import Ferry
+import Libvirt
+import VMDK
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ferry`: moves VMware disks and VMs onto Ceph RBD and libvirt/KVM.
+@main
+struct FerryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ferry",
+        abstract: "Move VMware disks and virtual machines onto Ceph RBD and libvirt/KVM.",
+        discussion: """
+            Ceph access follows the rbd CLI: CEPH_CONF or --conf, --id, --keyring.
+            Every failure is reported as one line on standard error with a non-zero exit status.
+            """,
+        version: FerryVersion.string,
+        subcommands: [
+            Inspect.self, ImportDisk.self, Migrate.self, Serve.self, Worker.self, Submit.self, Jobs.self,
+        ]
+    )
+
+    /// Parses and runs the command; errors from Ferry's layers become one line on stderr.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CephError {
+            fail(error.description)
+        } catch let error as LibvirtError {
+            fail(error.description)
+        } catch let error as VMDKError {
+            fail(error.description)
+        } catch let error as FerryFailure {
+            fail(error.description)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// One line on stderr (never mixed into `--json` output on stdout), exit status 1.
+    private static func fail(_ line: String) -> Never {
+        Output.standardError("ferry: \(line)\n")
+        Glibc.exit(1)
+    }
+}

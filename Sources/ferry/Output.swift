@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Unbuffered writes to stdout and stderr through the file descriptors, so progress lines
+/// and errors appear at once and never interleave half-lines with buffered `print` output.
+enum Output {
+    static func standardError(_ text: String) { write(descriptor: 2, text) }
+    static func standardOutput(_ text: String) { write(descriptor: 1, text) }
+
+    private static func write(descriptor: Int32, _ text: String) {
+        var remaining = Array(text.utf8)[...]
+        while !remaining.isEmpty {
+            let written = remaining.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            remaining = remaining.dropFirst(written)
+        }
+    }
+}

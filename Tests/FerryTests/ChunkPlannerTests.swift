@@ -1,0 +1,75 @@
+@testable import Ferry
+import Testing
+import VMDK
+
+@Suite("Chunk planning from allocation maps")
+struct ChunkPlannerTests {
+    let object: UInt64 = 4 << 20
+
+    @Test("data runs become object-aligned chunks; zero and unallocated runs are never written")
+    func splitsAtObjects() {
+        let map = [
+            AllocationRun(offset: 0, length: 65536, kind: .data),
+            AllocationRun(offset: 65536, length: 1 << 20, kind: .unallocated),
+            AllocationRun(offset: 65536 + (1 << 20), length: 65536, kind: .data),
+            AllocationRun(offset: 65536 * 2 + (1 << 20), length: (3 << 20) - 65536 * 2, kind: .zero),
+            // Straddles the boundary between object 0 and object 1.
+            AllocationRun(offset: 4 << 20 - 4096, length: 8192, kind: .data),
+            AllocationRun(offset: (4 << 20) + 4096, length: 12 << 20, kind: .unallocated),
+        ]
+        let chunks = ChunkPlanner.chunks(for: map, objectSize: object)
+        #expect(chunks == [
+            // Object 0: from the first data byte to the last, the gap in between reads as zeros.
+            ImportChunk(offset: 0, length: Int(4 << 20)),
+            ImportChunk(offset: 4 << 20, length: 4096),
+        ])
+        for chunk in chunks {
+            #expect(chunk.offset / object == (chunk.end - 1) / object, "chunk crosses an object boundary")
+        }
+    }
+
+    @Test("a long data run is cut at every object boundary")
+    func longRun() {
+        let map = [AllocationRun(offset: 1000, length: 10 << 20, kind: .data)]
+        let chunks = ChunkPlanner.chunks(for: map, objectSize: object)
+        #expect(chunks.map(\.offset) == [1000, 4 << 20, 8 << 20])
+        #expect(chunks.map(\.length).reduce(0, +) == 10 << 20)
+    }
+
+    @Test("an all-zero map plans nothing")
+    func empty() {
+        #expect(ChunkPlanner.chunks(for: [AllocationRun(offset: 0, length: 1 << 30, kind: .zero)], objectSize: object).isEmpty)
+    }
+}
+
+@Suite("Zero scan")
+struct ZeroScanTests {
+    @Test("finds non-zero blocks at 4 KiB granularity, including a short tail")
+    func ranges() {
+        var bytes = [UInt8](repeating: 0, count: 5 * 4096 + 100)
+        bytes[1] = 1  // block 0
+        bytes[4096 * 2 + 4095] = 7  // block 2, its last byte
+        bytes[4096 * 3] = 9  // block 3
+        bytes[5 * 4096 + 99] = 3  // tail
+        let ranges = bytes.withUnsafeBytes { ZeroScan.nonZeroRanges($0) }
+        #expect(ranges == [0..<4096, 8192..<16384, 20480..<20580])
+        #expect([UInt8](repeating: 0, count: 70000).withUnsafeBytes { ZeroScan.nonZeroRanges($0) }.isEmpty)
+    }
+}
+
+@Suite("Checkpoint watermark")
+struct CheckpointTrackerTests {
+    @Test("moves only past chunks whose predecessors are all complete")
+    func outOfOrder() {
+        let chunks = (0..<4).map { ImportChunk(offset: UInt64($0) << 22, length: 1 << 22) }
+        let tracker = CheckpointTracker(chunks: chunks, capacity: 16 << 20)
+        #expect(tracker.watermark == 0)
+        tracker.complete(1)
+        tracker.complete(3)
+        #expect(tracker.watermark == 0)
+        tracker.complete(0)
+        #expect(tracker.watermark == 8 << 20)
+        tracker.complete(2)
+        #expect(tracker.watermark == 16 << 20)
+    }
+}
