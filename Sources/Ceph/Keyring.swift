@@ -59,6 +59,16 @@ public struct Keyring: Sendable, CustomStringConvertible {
         return key
     }
 
+    /// The key's raw bytes (the base64 decoded), which is what a libvirt `ceph` secret
+    /// stores: libvirt base64-encodes the value again when it hands it to QEMU.
+    public func keyBytes(for entity: String) throws(CephError) -> [UInt8] {
+        guard let bytes = Data(base64Encoded: try key(for: entity)) else {
+            throw CephError(code: .invalidArgument, errno: EINVAL, operation: "read keyring \(path)",
+                            detail: "the key of \(entity) is not valid base64")
+        }
+        return Array(bytes)
+    }
+
     public var entities: [String] { keys.keys.sorted() }
 
     public var description: String { "Keyring(\(path), entities: \(entities.joined(separator: ", ")))" }

@@ -49,8 +49,8 @@ public final class Secret: @unchecked Sendable {
         if body(pointer) < 0 { throw LibvirtError.last(operation: label, uri: hypervisor.uri) }
     }
 
-    /// Sets the secret's value (`virSecretSetValue`). For cephx, the raw key bytes as
-    /// `ceph auth get-key` prints them (base64 text).
+    /// Sets the secret's value (`virSecretSetValue`). For cephx, the key's raw bytes — the
+    /// base64 text of a keyring decoded — since libvirt encodes it again for QEMU.
     public func setValue(_ value: [UInt8]) throws(LibvirtError) {
         try withSecret("set value of secret") { secret in
             value.withUnsafeBufferPointer { virSecretSetValue(secret, $0.baseAddress, $0.count, 0) }

@@ -10,7 +10,7 @@ struct RBDBootTests {
     func bootsFromRBD() async throws {
         let cluster = try RadosCluster(configuration: .fromEnvironment(configFile: try TestEnvironment.cephConfigFile()))
         let pool = try cluster.ioContext(pool: TestEnvironment.pool)
-        let key = try Keyring(path: try cluster.keyringPath()).key(for: cluster.configuration.entityName)
+        let key = try Keyring(path: try cluster.keyringPath()).keyBytes(for: cluster.configuration.entityName)
         let hypervisor = try Hypervisor(uri: TestEnvironment.libvirtURI)
 
         let name = TestEnvironment.uniqueName("ferry-boot")
@@ -27,7 +27,7 @@ struct RBDBootTests {
         let secret = try hypervisor.defineSecret(
             xml: LibvirtFixtures.cephSecretXML(uuid: secretUUID, usage: "\(name) secret"))
         defer { try? secret.undefine() }
-        try secret.setValue(Array(key.utf8))
+        try secret.setValue(key)
 
         let serialLog = "\(try TestEnvironment.clusterDirectory())/\(name)-serial.log"
         defer { try? FileManager.default.removeItem(atPath: serialLog) }
