@@ -82,9 +82,13 @@ final class WritePipeline: Sendable {
             let finishPiece: @Sendable (Result<Void, CephError>) -> Void = { result in
                 switch result {
                 case .success: self.progress.bytesWritten(range.count)
-                case .failure(let error): self.fail(error)
+                case .failure(let error):
+                    outstanding.markFailed()
+                    self.fail(error)
                 }
-                if outstanding.decrement() { self.finish(chunk: chunk, index: index, buffer: owned.pointer) }
+                if outstanding.decrement() {
+                    self.finish(chunk: chunk, index: index, buffer: owned.pointer, written: !outstanding.failed)
+                }
             }
             do {
                 try image.submitWrite(piece, at: offset, completion: finishPiece)
@@ -94,10 +98,11 @@ final class WritePipeline: Sendable {
         }
     }
 
-    /// Once every write of a chunk is done: count it (unless the import already failed, in
-    /// which case it may be incomplete) and hand the buffer back.
-    private func finish(chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer) {
-        if firstError.withLock({ $0 == nil }) {
+    /// Once every write of a chunk is done: count it if all of them succeeded (a write
+    /// acknowledged by librbd is on the OSDs, even if another chunk failed meanwhile), and
+    /// hand the buffer back.
+    private func finish(chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer, written: Bool = true) {
+        if written {
             tracker.complete(index)
             progress.chunkCompleted(length: chunk.length)
         }
@@ -105,10 +110,13 @@ final class WritePipeline: Sendable {
     }
 }
 
-/// Counts the writes of one chunk still in flight.
+/// Counts the writes of one chunk still in flight, and whether any of them failed.
 private final class ChunkCounter: Sendable {
     private let remaining: Atomic<Int>
+    private let failure = Atomic<Bool>(false)
     init(_ count: Int) { remaining = Atomic(count) }
+    func markFailed() { failure.store(true, ordering: .releasing) }
+    var failed: Bool { failure.load(ordering: .acquiring) }
     /// True for the caller that brought the count to zero.
     func decrement() -> Bool { remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
 }

@@ -1,0 +1,115 @@
+import Ceph
+import Ferry
+import Foundation
+import Testing
+import TestSupport
+import VMDK
+
+@Suite("Importing VMDKs into RBD equals qemu-img's reading", .serialized)
+struct DiskImporterTests {
+    let cluster: RadosCluster
+    let pool: IOContext
+
+    init() throws {
+        cluster = try RadosCluster(configuration: .fromEnvironment(configFile: try TestEnvironment.cephConfigFile()))
+        pool = try cluster.ioContext(pool: TestEnvironment.pool)
+    }
+
+    @Test(
+        "every qemu-img sparse and flat subformat imports byte-identical",
+        arguments: ["monolithicSparse", "streamOptimized", "monolithicFlat", "twoGbMaxExtentSparse"])
+    func importMatchesOracle(subformat: String) async throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("disk.vmdk").path
+        try ImportFixtures.makeDisk(path, subformat: subformat)
+        let name = TestEnvironment.uniqueName("import-\(subformat.lowercased())")
+        defer { ImportFixtures.removeImage(pool, name) }
+
+        let disk = try VirtualDisk.open(path)
+        let importer = DiskImporter(
+            disk: disk, sourceName: path, sourceIdentity: SourceIdentity.of(path: path, capacity: disk.capacity),
+            pool: pool, imageName: name, options: ImportOptions(verify: true))
+        let result = try await importer.run()
+        #expect(result.verified)
+        #expect(result.capacity == 96 << 20)
+        // Zeros inside allocated grains (written by qemu-io -z into a sparse disk, or
+        // everywhere in a flat one) are not written.
+        if subformat != "streamOptimized" { #expect(result.writtenBytes < result.allocatedBytes) }
+        #expect(try ImportFixtures.imageDigest("\(pool.pool)/\(name)", in: directory)
+                == ImportFixtures.oracleDigest(path, in: directory))
+        try await pool.withImage(name) { image async throws in
+            #expect(try image.metadata("ferry.state") == "complete")
+            #expect(try image.metadata("ferry.checkpoint") == nil)
+            #expect(try image.snapshots().map(\.name) == ["ferry-imported"])
+        }
+    }
+
+    @Test("an interrupted import stays marked unfinished and --resume completes it identically")
+    func resumeAfterFailure() async throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("disk.vmdk").path
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", path, "64M"])
+        try Command.run(["qemu-io", "-f", "vmdk", "-c", "write -P 0x5A 0 60M", path])
+        let name = TestEnvironment.uniqueName("import-resume")
+        defer { ImportFixtures.removeImage(pool, name) }
+        let disk = try VirtualDisk.open(path)
+        let identity = SourceIdentity.of(path: path, capacity: disk.capacity)
+        var options = ImportOptions(writeWindow: 2, readers: 1, checkpointInterval: .milliseconds(1))
+
+        // The fifth read fails: four objects are written, the rest never are.
+        let failing = FailingReader(inner: disk, failAfter: 4)
+        let first = DiskImporter(disk: failing, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+                                 options: options)
+        await #expect(throws: VMDKError.self) { try await first.run() }
+        try await pool.withImage(name) { image async throws in
+            #expect(try image.metadata("ferry.state") == "importing")
+            let checkpoint = try #require(try image.metadata("ferry.checkpoint").flatMap(UInt64.init))
+            #expect(checkpoint == 16 << 20)
+            #expect(try image.snapshots().isEmpty)
+        }
+
+        // Without --resume the unfinished image is refused, not overwritten.
+        let again = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+                                 options: options)
+        let refusal = await #expect(throws: FerryFailure.self) { try await again.run() }
+        #expect(refusal?.description.contains("--resume") == true)
+
+        // A different source may not be resumed onto it.
+        options.resume = true
+        let other = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity + "-changed", pool: pool,
+                                 imageName: name, options: options)
+        await #expect(throws: FerryFailure.self) { try await other.run() }
+
+        let resumed = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+                                   options: options)
+        let result = try await resumed.run()
+        #expect(result.resumedFromOffset == 16 << 20)
+        #expect(result.writtenBytes == 44 << 20)
+        #expect(try ImportFixtures.imageDigest("\(pool.pool)/\(name)", in: directory)
+                == ImportFixtures.oracleDigest(path, in: directory))
+    }
+
+    @Test("a bad source fails before any image is created")
+    func badSourceCreatesNothing() async throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("disk.vmdk").path
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", path, "64M"])
+        try Command.run(["qemu-io", "-f", "vmdk", "-c", "write -P 0x5A 0 1M", path])
+        // Cut the file inside its first grain: qemu-img would read zeros there.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let size = try handle.seekToEnd()
+        try handle.truncate(atOffset: size - 300_000)
+        try handle.close()
+        let name = TestEnvironment.uniqueName("import-bad")
+        defer { ImportFixtures.removeImage(pool, name) }
+        await #expect(throws: VMDKError.self) {
+            let disk = try VirtualDisk.open(path)
+            try await DiskImporter(disk: disk, sourceName: path, sourceIdentity: "x", pool: pool, imageName: name,
+                                   options: ImportOptions()).run()
+        }
+        #expect(try pool.imageExists(name) == false)
+    }
+}

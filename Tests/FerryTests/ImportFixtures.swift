@@ -1,0 +1,87 @@
+import Ceph
+import Foundation
+import TestSupport
+import VMDK
+
+/// VMDK fixtures written by qemu-img/qemu-io, and the oracle: qemu-img's raw conversion.
+enum ImportFixtures {
+    /// Writes recognisable data at scattered offsets, a zeroed range inside allocated grains,
+    /// and data straddling a 4 MiB object boundary.
+    /// Subformats qemu cannot write in place (streamOptimized only appends grains) are made
+    /// by converting a monolithicSparse disk, as VMware's exports are made from live disks.
+    static func makeDisk(_ path: String, subformat: String, size: String = "96M") throws {
+        if subformat == "streamOptimized" {
+            let source = path + ".source.vmdk"
+            try makeDisk(source, subformat: "monolithicSparse", size: size)
+            defer { try? FileManager.default.removeItem(atPath: source) }
+            try Command.run(["qemu-img", "convert", "-f", "vmdk", "-O", "vmdk", "-o", "subformat=streamOptimized", source, path])
+            return
+        }
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=\(subformat)", path, size])
+        try Command.run([
+            "qemu-io", "-f", "vmdk",
+            "-c", "write -P 0x11 0 1M",
+            "-c", "write -P 0x22 4190208 8192",  // across the first object boundary
+            "-c", "write -P 0x33 20M 3M",
+            "-c", "write -z 21M 1M",  // zeros inside allocated data
+            "-c", "write -P 0x44 61M 333k",
+            "-c", "write -P 0x55 95M 1M",
+            path,
+        ])
+    }
+
+    /// sha256 of `qemu-img convert -O raw` of the fixture: what the RBD image must equal.
+    static func oracleDigest(_ path: String, in directory: URL) throws -> String {
+        let raw = directory.appendingPathComponent("oracle.raw").path
+        try Command.run(["qemu-img", "convert", "-f", "vmdk", "-O", "raw", path, raw])
+        defer { try? FileManager.default.removeItem(atPath: raw) }
+        return try digest(ofFile: raw)
+    }
+
+    static func digest(ofFile path: String) throws -> String {
+        String(decoding: try Command.run(["sha256sum", path]), as: UTF8.self).split(separator: " ")[0].description
+    }
+
+    /// sha256 of `rbd export` of the image.
+    static func imageDigest(_ spec: String, in directory: URL) throws -> String {
+        let raw = directory.appendingPathComponent("export.raw").path
+        try Command.run(["rbd", "export", "--no-progress", spec, raw])
+        defer { try? FileManager.default.removeItem(atPath: raw) }
+        return try digest(ofFile: raw)
+    }
+
+    static func removeImage(_ pool: IOContext, _ name: String) {
+        if let image = try? pool.openImage(name) {
+            for snapshot in (try? image.snapshots()) ?? [] { try? image.removeSnapshot(snapshot.name) }
+            try? image.close()
+        }
+        try? pool.removeImage(name)
+    }
+}
+
+/// A reader that fails after a number of reads, standing in for a crash mid-import.
+struct FailingReader: DiskReader {
+    let inner: any DiskReader
+    let failAfter: Int
+    let counter = ReadCounter()
+
+    var capacity: UInt64 { inner.capacity }
+    func allocationMap() throws(VMDKError) -> [AllocationRun] { try inner.allocationMap() }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(VMDKError) {
+        if counter.next() >= failAfter {
+            throw VMDKError(.io, file: "failing-reader", offset: offset, "injected read failure")
+        }
+        try inner.read(into: buffer, at: offset)
+    }
+}
+
+final class ReadCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count - 1
+    }
+}
