@@ -48,12 +48,18 @@ extension FerryCommand {
         @Option(help: "Additional directories extents and parent disks may live in (datastore roots).")
         var allowRoot: [String] = []
 
+        @Option(help: "Seconds between checkpoints written to the image's metadata.")
+        var checkpointInterval: Double = 2
+
         @Option(help: "Progress display: auto, bar, json or none.")
         var progress: ProgressMode = .auto
 
         func validate() throws {
             guard parallel >= 1, parallel <= 256 else { throw ValidationError("--parallel must be 1…256") }
             guard readers >= 1, readers <= 64 else { throw ValidationError("--readers must be 1…64") }
+            guard checkpointInterval > 0, checkpointInterval <= 3600 else {
+                throw ValidationError("--checkpoint-interval must be between 0 and 3600 seconds")
+            }
             if let objectSize, ImageCreateOptions.order(forObjectSize: objectSize) == nil {
                 throw ValidationError("--object-size must be a power of two from 4096 to 33554432")
             }
@@ -66,7 +72,9 @@ extension FerryCommand {
             let disk = try VirtualDisk.open(source, options: OpenOptions(allowedRoots: allowRoot))
             let cluster = try RadosCluster(configuration: ceph.clusterConfiguration)
             let pool = try cluster.ioContext(pool: target.pool, namespace: target.namespace)
-            var options = ImportOptions(writeWindow: parallel, readers: readers, resume: resume, verify: verify)
+            var options = ImportOptions(
+                writeWindow: parallel, readers: readers, resume: resume, verify: verify,
+                checkpointInterval: .milliseconds(Int(checkpointInterval * 1000)))
             options.image.order = objectSize.flatMap(ImageCreateOptions.order(forObjectSize:))
             options.image.dataPool = dataPool
             options.image.features = imageFeature.flatMap(ImageFeatures.init(parsing:))

@@ -45,3 +45,13 @@ public enum TestEnvironment {
         return url
     }
 }
+
+extension TestEnvironment {
+    /// The `ferry` executable under test: `FERRY_BINARY`, else the debug build of this checkout.
+    public static var ferryBinary: String {
+        if let path = ProcessInfo.processInfo.environment["FERRY_BINARY"], !path.isEmpty { return path }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return repository.appendingPathComponent(".build/debug/ferry").path
+    }
+}

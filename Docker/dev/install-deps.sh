@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# install-deps.sh — install, on Debian 12 (bookworm) as root, every package that
+# building Ferry and running the Docker/dev scripts need. The only script here
+# that installs anything. Safe to re-run: it installs only what is missing, never
+# upgrades what is already there, and does not touch apt at all when nothing is
+# missing.
+set -euo pipefail
+
+here=$(cd -- "$(dirname -- "$0")" && pwd -P)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+[[ $(id -u) == 0 ]] || die "must run as root"
+command -v apt-get >/dev/null || die "apt-get not found; this script targets Debian 12"
+
+packages=(
+    # Ceph 16.2 (Pacific): daemons for the dev cluster, CLI, and the C libraries
+    # the Swift code links against.
+    ceph-mon ceph-osd ceph-mgr ceph-common librados-dev librbd-dev
+    # libvirt and QEMU. libvirt-daemon-system is deliberately absent: it pulls in
+    # systemd units, polkit and the default NAT network (dnsmasq, iptables), none of
+    # which a container needs; libvirt-up.sh does the few setup steps it would do.
+    libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+    qemu-system-x86 qemu-block-extra qemu-utils ovmf
+    # VMDK streamOptimized grains are deflate-compressed.
+    libdeflate-dev pkg-config
+    # Used by the dev scripts: uuidgen (uuid-runtime), pgrep (procps), ip/ss for debugging (iproute2),
+    # JSON parsing of `ceph status` (python3), numfmt/timeout (coreutils), useradd
+    # (passwd), xxd for inspecting boot sectors and disk headers in tests.
+    uuid-runtime procps iproute2 python3 coreutils passwd xxd
+    # Fetching Swift package dependencies.
+    ca-certificates git
+)
+
+# Nothing to do (the usual case on a re-run) means no apt-get at all: no network
+# needed, and no waiting for package lists.
+missing=()
+for pkg in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) || status=""
+    [[ $status == installed ]] || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then
+    log "all ${#packages[@]} packages are installed"
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log "apt-get update"
+apt-get update -qq >&2
+log "installing ${#missing[@]} missing packages: ${missing[*]}"
+# --no-upgrade: packages already installed stay at their version.
+# qemu-block-extra provides QEMU's rbd block driver (block-rbd.so); without it
+# QEMU has no rbd block driver and every guest with an RBD disk fails to start.
+apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}" >&2
+log "done"
