@@ -24,6 +24,9 @@ let package = Package(
         .systemLibrary(name: "CCeph", providers: [.apt(["librados-dev", "librbd-dev"])]),
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "Hashing", dependencies: ["CCrypto"], swiftSettings: swiftSettings),
 
         .target(name: "Ceph", dependencies: ["CCeph"], swiftSettings: swiftSettings),
         .target(name: "Libvirt", dependencies: ["CLibvirt"], swiftSettings: swiftSettings),
@@ -31,7 +34,7 @@ let package = Package(
         .target(
             name: "Ferry",
             dependencies: [
-                "Ceph", "Libvirt", "VMDK",
+                "Ceph", "Libvirt", "VMDK", "Hashing",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -17,12 +17,16 @@ struct ChunkPlannerTests {
             AllocationRun(offset: 4 << 20 - 4096, length: 8192, kind: .data),
             AllocationRun(offset: (4 << 20) + 4096, length: 12 << 20, kind: .unallocated),
         ]
-        let chunks = ChunkPlanner.chunks(for: map, objectSize: object)
+        let chunks = ChunkPlanner.chunks(for: map, objectSize: object, capacity: 1 << 40)
         #expect(chunks == [
             // Object 0: from the first data byte to the last, the gap in between reads as zeros.
             ImportChunk(offset: 0, length: Int(4 << 20)),
             ImportChunk(offset: 4 << 20, length: 4096),
         ])
+        // A disk ending off the grid: the last chunk stops at the disk's end.
+        let tail = ChunkPlanner.chunks(for: [AllocationRun(offset: 5000, length: 100, kind: .data)], objectSize: object,
+                                       capacity: 5100)
+        #expect(tail == [ImportChunk(offset: 4096, length: 1004)])
         for chunk in chunks {
             #expect(chunk.offset / object == (chunk.end - 1) / object, "chunk crosses an object boundary")
         }
@@ -31,14 +35,15 @@ struct ChunkPlannerTests {
     @Test("a long data run is cut at every object boundary")
     func longRun() {
         let map = [AllocationRun(offset: 1000, length: 10 << 20, kind: .data)]
-        let chunks = ChunkPlanner.chunks(for: map, objectSize: object)
-        #expect(chunks.map(\.offset) == [1000, 4 << 20, 8 << 20])
-        #expect(chunks.map(\.length).reduce(0, +) == 10 << 20)
+        let chunks = ChunkPlanner.chunks(for: map, objectSize: object, capacity: 1 << 40)
+        // Widened to the 4 KiB grid at both ends: 1000 → 0, 10 MiB + 1000 → 10 MiB + 4096.
+        #expect(chunks.map(\.offset) == [0, 4 << 20, 8 << 20])
+        #expect(chunks.map(\.length) == [4 << 20, 4 << 20, (2 << 20) + 4096])
     }
 
     @Test("an all-zero map plans nothing")
     func empty() {
-        #expect(ChunkPlanner.chunks(for: [AllocationRun(offset: 0, length: 1 << 30, kind: .zero)], objectSize: object).isEmpty)
+        #expect(ChunkPlanner.chunks(for: [AllocationRun(offset: 0, length: 1 << 30, kind: .zero)], objectSize: object, capacity: 1 << 30).isEmpty)
     }
 }
 
@@ -71,5 +76,26 @@ struct CheckpointTrackerTests {
         #expect(tracker.watermark == 8 << 20)
         tracker.complete(2)
         #expect(tracker.watermark == 16 << 20)
+    }
+}
+
+@Suite("Content digest")
+struct ContentDigestTests {
+    @Test("depends on content and position only, not on how the object was read")
+    func canonical() {
+        var object = [UInt8](repeating: 0, count: 64 * 1024)
+        object[5000] = 1
+        object[40000] = 2
+        let whole = object.withUnsafeBytes { ContentDigest.object($0, at: 1 << 22, ranges: ZeroScan.nonZeroRanges($0)) }
+        // The same content read as a chunk starting at the first non-zero 4 KiB block.
+        let part = object[4096...].withUnsafeBytes {
+            ContentDigest.object($0, at: (1 << 22) + 4096, ranges: ZeroScan.nonZeroRanges($0))
+        }
+        #expect(whole != nil && whole == part)
+        let elsewhere = object.withUnsafeBytes { ContentDigest.object($0, at: 2 << 22, ranges: ZeroScan.nonZeroRanges($0)) }
+        #expect(elsewhere != whole)
+        #expect([UInt8](repeating: 0, count: 8192).withUnsafeBytes { ContentDigest.object($0, at: 0, ranges: []) } == nil)
+        let empty = ContentDigest.combine([:], objectSize: 4 << 20)
+        #expect(empty == "ferry-v1:4194304:sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 }

@@ -1,5 +1,5 @@
 import Ceph
-import Ferry
+@testable import Ferry
 import Foundation
 import Testing
 import TestSupport
@@ -41,7 +41,14 @@ struct DiskImporterTests {
         try await pool.withImage(name) { image async throws in
             #expect(try image.metadata("ferry.state") == "complete")
             #expect(try image.metadata("ferry.checkpoint") == nil)
+            #expect(try image.metadata("ferry.digest") == result.digest)
             #expect(try image.snapshots().map(\.name) == ["ferry-imported"])
+            // The digest really depends on the content: one flipped byte changes it.
+            let verifier = ImageVerifier(image: image, capacity: disk.capacity, objectSize: 4 << 20, readers: 2)
+            #expect(try await verifier.digest() == result.digest)
+            let flipped = TestBuffer([0xFF])
+            try image.writeSynchronously(UnsafeRawBufferPointer(flipped.bytes), at: 50 << 20)
+            #expect(try await verifier.digest() != result.digest)
         }
     }
 
@@ -82,6 +89,8 @@ struct DiskImporterTests {
                                  imageName: name, options: options)
         await #expect(throws: FerryFailure.self) { try await other.run() }
 
+        // Verify: the digest of a resumed import covers the chunks of the first run too.
+        options.verify = true
         let resumed = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
                                    options: options)
         let result = try await resumed.run()

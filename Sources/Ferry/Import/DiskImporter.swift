@@ -97,18 +97,17 @@ public struct DiskImporter: Sendable {
         _ image: RBDImage, map: [AllocationRun], report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
     ) async throws -> ImportResult {
         let info = try image.stat()
-        let chunks = ChunkPlanner.chunks(for: map, objectSize: info.objectSize)
+        let chunks = ChunkPlanner.chunks(for: map, objectSize: info.objectSize, capacity: disk.capacity)
         let resumeFrom = options.resume ? UInt64(try image.metadata(ImportMetadata.checkpoint) ?? "0") ?? 0 : 0
-        let firstChunk = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
-        let pending = Array(chunks[firstChunk...])
+        let firstWrite = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
         let progress = ImportProgress(
             totalBytes: chunks.reduce(0) { $0 + UInt64($1.length) },
-            resumedBytes: chunks[..<firstChunk].reduce(0) { $0 + UInt64($1.length) })
-        let tracker = CheckpointTracker(chunks: pending, capacity: disk.capacity)
+            resumedBytes: chunks[..<firstWrite].reduce(0) { $0 + UInt64($1.length) })
+        let tracker = CheckpointTracker(chunks: Array(chunks[firstWrite...]), capacity: disk.capacity)
 
         let pipeline = WritePipeline(
-            disk: disk, image: image, chunks: pending, tracker: tracker, progress: progress,
-            bufferSize: Int(info.objectSize), writeWindow: options.writeWindow, readers: options.readers)
+            disk: disk, image: image, chunks: chunks, firstWrite: firstWrite, tracker: tracker, progress: progress,
+            objectSize: info.objectSize, writeWindow: options.writeWindow, readers: options.readers)
         let reporter = Task {
             var lastCheckpoint = ContinuousClock.now
             var savedWatermark = resumeFrom
@@ -125,26 +124,34 @@ public struct DiskImporter: Sendable {
                 }
             }
         }
-        let failure = await withTaskCancellationHandler {
-            await pipeline.run()
-        } onCancel: {
-            pipeline.stop()
-        }
-        reporter.cancel()
-        _ = await reporter.value
-        let watermark = max(resumeFrom, tracker.watermark)
-        if let failure {
+        let digest: String
+        do {
+            digest = try await withTaskCancellationHandler {
+                try await pipeline.run()
+            } onCancel: {
+                pipeline.stop()
+            }
+            reporter.cancel()
+            _ = await reporter.value
+        } catch {
+            reporter.cancel()
+            _ = await reporter.value
             // Keep what was finished so --resume continues from here.
-            try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark))
-            throw failure
+            try? image.setMetadata(ImportMetadata.checkpoint, to: String(max(resumeFrom, tracker.watermark)))
+            throw error
         }
         try image.flush()
         try image.setMetadata(ImportMetadata.checkpoint, to: String(disk.capacity))
+        try image.setMetadata(ImportMetadata.digest, to: digest)
         report(progress.snapshot())
 
         if options.verify {
-            try await ImageVerifier(disk: disk, image: image, sourceName: sourceName, readers: options.readers)
-                .compare(objectSize: info.objectSize)
+            let readBack = try await ImageVerifier(
+                image: image, capacity: disk.capacity, objectSize: info.objectSize, readers: options.readers
+            ).digest()
+            guard readBack == digest else {
+                throw FerryFailure("verify: \(spec) does not hold what \(sourceName) holds (source \(digest), image \(readBack)); the image stays marked unfinished")
+            }
         }
         try image.setMetadata(ImportMetadata.importedAt, to: ISO8601DateFormatter().string(from: Date()))
         if let snapshot = options.snapshotName {
@@ -157,6 +164,6 @@ public struct DiskImporter: Sendable {
         return ImportResult(
             image: spec, capacity: disk.capacity, allocatedBytes: progress.totalBytes, writtenBytes: final.writtenBytes,
             resumedFromOffset: resumeFrom, elapsedSeconds: final.elapsedSeconds, verified: options.verify,
-            snapshot: options.snapshotName)
+            snapshot: options.snapshotName, digest: digest)
     }
 }

@@ -1,51 +1,45 @@
 import Ceph
 import Synchronization
-import VMDK
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Reads an image back and compares it with its source over the whole logical disk,
-/// zeros included: the check that the import produced exactly the disk.
+/// Reads an image back, object by object on several threads, and computes its
+/// `ContentDigest`: equal to the source's digest only if the image holds exactly the disk,
+/// zeros included.
 struct ImageVerifier: Sendable {
-    let disk: any DiskReader
     let image: RBDImage
-    let sourceName: String
+    let capacity: UInt64
+    let objectSize: UInt64
     let readers: Int
 
-    func compare(objectSize: UInt64) async throws {
-        let objects = Int((disk.capacity + objectSize - 1) / objectSize)
-        let next = Atomic<Int>(0)
-        let mismatch = Mutex<(any Error)?>(nil)
+    func digest() async throws -> String {
+        let objects = (capacity + objectSize - 1) / objectSize
+        let next = Atomic<UInt64>(0)
+        let failure = Mutex<(any Error)?>(nil)
+        let digests = Mutex<[UInt64: [UInt8]]>([:])
         await WorkerThreads.run(count: max(1, readers), name: "ferry-verify") { _ in
-            let expected = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(objectSize), alignment: 4096)
-            let actual = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(objectSize), alignment: 4096)
-            defer {
-                expected.deallocate()
-                actual.deallocate()
-            }
-            while mismatch.withLock({ $0 == nil }) {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(objectSize), alignment: 4096)
+            defer { buffer.deallocate() }
+            while failure.withLock({ $0 == nil }) {
                 let object = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard object < objects else { return }
-                let offset = UInt64(object) * objectSize
-                let length = Int(min(objectSize, disk.capacity - offset))
-                let want = UnsafeMutableRawBufferPointer(rebasing: expected[0..<length])
-                let have = UnsafeMutableRawBufferPointer(rebasing: actual[0..<length])
+                let offset = object * objectSize
+                let length = Int(min(objectSize, capacity - offset))
+                let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
                 do {
-                    try disk.read(into: want, at: offset)
-                    let read = try image.readSynchronously(into: have, at: offset)
-                    if read != length || memcmp(expected.baseAddress!, actual.baseAddress!, length) != 0 {
-                        let first = (0..<min(read, length)).first { want[$0] != have[$0] } ?? min(read, length)
-                        throw FerryFailure(
-                            "verify: \(image.spec) differs from \(sourceName) at offset 0x\(String(offset + UInt64(first), radix: 16))")
+                    let read = try image.readSynchronously(into: data, at: offset)
+                    guard read == length else {
+                        throw FerryFailure("verify: \(image.spec) returned \(read) of \(length) bytes at 0x\(String(offset, radix: 16))")
                     }
                 } catch {
-                    mismatch.withLock { if $0 == nil { $0 = error } }
+                    failure.withLock { if $0 == nil { $0 = error } }
                     return
+                }
+                let content = UnsafeRawBufferPointer(data)
+                if let digest = ContentDigest.object(content, at: offset, ranges: ZeroScan.nonZeroRanges(content)) {
+                    digests.withLock { $0[object] = digest }
                 }
             }
         }
-        if let error = mismatch.withLock({ $0 }) { throw error }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return ContentDigest.combine(digests.withLock { $0 }, objectSize: objectSize)
     }
 }

@@ -7,6 +7,8 @@ enum ImportMetadata {
     static let checkpoint = "ferry.checkpoint"
     static let source = "ferry.source"
     static let sourceIdentity = "ferry.source-identity"
+    /// `ContentDigest` of the logical disk, computed from the source while importing.
+    static let digest = "ferry.digest"
     static let importedAt = "ferry.imported-at"
     static let version = "ferry.version"
 

@@ -11,7 +11,7 @@ public struct ImportOptions: Sendable {
     public var readers: Int
     /// Continue an unfinished import of the same source into the same image.
     public var resume: Bool
-    /// Read the image back after writing and compare it with the source, byte for byte.
+    /// Read the image back after writing and compare its content digest with the source's.
     public var verify: Bool
     /// The snapshot taken as the rollback point once the image is complete; `nil` for none.
     public var snapshotName: String?

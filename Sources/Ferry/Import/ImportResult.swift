@@ -10,4 +10,6 @@ public struct ImportResult: Sendable, Codable {
     public var elapsedSeconds: Double
     public var verified: Bool
     public var snapshot: String?
+    /// The content digest recorded in the image's metadata (`ContentDigest`).
+    public var digest: String
 }

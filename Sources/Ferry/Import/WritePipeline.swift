@@ -3,10 +3,16 @@ import Synchronization
 import VMDK
 
 /// The reader threads and the librbd write window of one import.
+///
+/// Chunks before `firstWrite` were written by an earlier, interrupted run: they are read
+/// and hashed for the content digest but not written again.
 final class WritePipeline: Sendable {
     private let disk: any DiskReader
     private let image: RBDImage
     private let chunks: [ImportChunk]
+    private let firstWrite: Int
+    private let objectSize: UInt64
+    private let digests = Mutex<[UInt64: [UInt8]]>([:])
     private let tracker: CheckpointTracker
     private let progress: ImportProgress
     private let pool: BufferPool
@@ -16,30 +22,33 @@ final class WritePipeline: Sendable {
     private let stopped = Atomic<Bool>(false)
 
     init(
-        disk: any DiskReader, image: RBDImage, chunks: [ImportChunk], tracker: CheckpointTracker,
-        progress: ImportProgress, bufferSize: Int, writeWindow: Int, readers: Int
+        disk: any DiskReader, image: RBDImage, chunks: [ImportChunk], firstWrite: Int, tracker: CheckpointTracker,
+        progress: ImportProgress, objectSize: UInt64, writeWindow: Int, readers: Int
     ) {
         self.disk = disk
         self.image = image
         self.chunks = chunks
+        self.firstWrite = firstWrite
+        self.objectSize = objectSize
         self.tracker = tracker
         self.progress = progress
         self.readers = max(1, readers)
         // Readers each hold one buffer while reading; the rest are writes in flight.
-        self.pool = BufferPool(count: max(1, writeWindow) + self.readers, bufferSize: bufferSize)
+        self.pool = BufferPool(count: max(1, writeWindow) + self.readers, bufferSize: Int(objectSize))
     }
 
     /// Asks the readers to stop after their current chunk (cancellation, shutdown).
     func stop() { stopped.store(true, ordering: .relaxed) }
 
-    /// Runs until every chunk is written or the first failure; returns that failure.
-    /// Always waits for every write in flight, so no buffer is freed under librbd.
-    func run() async -> (any Error)? {
+    /// Runs until every chunk is written or the first failure. Always waits for every
+    /// write in flight, so no buffer is freed under librbd.
+    /// - Returns: the content digest of the whole disk (`ContentDigest`).
+    func run() async throws -> String {
         await WorkerThreads.run(count: readers, name: "ferry-reader") { _ in self.readLoop() }
         pool.drain()
-        if let error = firstError.withLock({ $0 }) { return error }
-        if stopped.load(ordering: .relaxed) { return CancellationError() }
-        return nil
+        if let error = firstError.withLock({ $0 }) { throw error }
+        if stopped.load(ordering: .relaxed) { throw CancellationError() }
+        return ContentDigest.combine(digests.withLock { $0 }, objectSize: objectSize)
     }
 
     private func fail(_ error: any Error) {
@@ -61,15 +70,23 @@ final class WritePipeline: Sendable {
                 fail(error)
                 return
             }
-            submitWrites(of: UnsafeRawBufferPointer(data), chunk: chunk, index: index, buffer: buffer)
+            let ranges = ZeroScan.nonZeroRanges(UnsafeRawBufferPointer(data))
+            if let digest = ContentDigest.object(UnsafeRawBufferPointer(data), at: chunk.offset, ranges: ranges) {
+                digests.withLock { $0[chunk.offset / objectSize] = digest }
+            }
+            if index < firstWrite {
+                pool.give(buffer)
+                continue
+            }
+            submitWrites(of: UnsafeRawBufferPointer(data), ranges: ranges, chunk: chunk, index: index, buffer: buffer)
         }
     }
 
     /// Writes the non-zero parts of a chunk; the last completion returns the buffer.
     private func submitWrites(
-        of data: UnsafeRawBufferPointer, chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer
+        of data: UnsafeRawBufferPointer, ranges: [Range<Int>], chunk: ImportChunk, index: Int,
+        buffer: UnsafeMutableRawBufferPointer
     ) {
-        let ranges = ZeroScan.nonZeroRanges(data)
         if ranges.isEmpty {
             finish(chunk: chunk, index: index, buffer: buffer)
             return
@@ -103,7 +120,7 @@ final class WritePipeline: Sendable {
     /// hand the buffer back.
     private func finish(chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer, written: Bool = true) {
         if written {
-            tracker.complete(index)
+            tracker.complete(index - firstWrite)
             progress.chunkCompleted(length: chunk.length)
         }
         pool.give(buffer)

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# import-bench.sh — Ferry's import speed against qemu-img and rbd on the same cluster, in one run.
+#
+#   bash Benchmarks/import-bench.sh [RUNS]        (default 3 runs per measurement; medians are printed)
+#
+# Builds a realistic disk: a 4 GiB ext4 filesystem ~30% full of real files from this
+# machine (mke2fs -d, no mounting), converted by qemu-img to monolithicSparse,
+# streamOptimized and monolithicFlat. For each, times
+#   ferry import-disk                         (release build)
+#   qemu-img convert -m 16 -W -t none → rbd:  (qemu-img's best settings)
+#   qemu-img convert → rbd:                   (its defaults)
+# plus `rbd import` of the raw filesystem and the cluster's ceiling from
+# `rbd bench --io-type write --io-size 4M --io-threads 16`. Ratios, not absolute times,
+# are what carry over between machines. Needs the packages of Docker/dev/install-deps.sh.
+set -euo pipefail
+
+repo=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
+cd "$repo"
+runs=${1:-3}
+dir=${FERRY_CLUSTER_DIR:-$repo/.build-cluster}
+work=${FERRY_BENCH_DIR:-$repo/.build-bench}
+pool=${FERRY_BENCH_POOL:-rbd}
+command -v swift >/dev/null || export PATH=$PATH:/opt/swift/usr/bin
+log() { printf '%s\n' "$*" >&2; }
+
+eval "$(bash Docker/dev/ceph-up.sh "$dir")"
+export CEPH_CONF
+log "building ferry (release)"
+swift build -c release --product ferry >&2
+ferry=$repo/.build/release/ferry
+
+mkdir -p "$work"
+if [[ ! -f $work/fs.raw ]]; then
+    log "collecting ~1.2 GiB of real files for the filesystem"
+    rm -rf "$work/tree"
+    mkdir -p "$work/tree"
+    budget=$((1200 * 1024 * 1024))
+    python3 - "$work/tree" "$budget" <<'PY'
+import os, shutil, sys
+target, budget = sys.argv[1], int(sys.argv[2])
+total = 0
+for root in ("/usr/lib", "/usr/share", "/usr/bin", "/opt", "/usr/libexec"):
+    for base, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            source = os.path.join(base, name)
+            if os.path.islink(source) or not os.path.isfile(source):
+                continue
+            try:
+                size = os.path.getsize(source)
+            except OSError:
+                continue
+            if size == 0 or size > 64 << 20:
+                continue
+            destination = os.path.join(target, source.lstrip("/"))
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            try:
+                shutil.copyfile(source, destination)
+            except OSError:
+                continue
+            total += size
+            if total >= budget:
+                print(total)
+                sys.exit(0)
+print(total)
+PY
+    log "making a 4 GiB ext4 filesystem from it (mke2fs -d)"
+    rm -f "$work/fs.raw"
+    truncate -s 4G "$work/fs.raw"
+    mke2fs -q -t ext4 -d "$work/tree" "$work/fs.raw"
+    rm -rf "$work/tree"
+fi
+for format in monolithicSparse streamOptimized monolithicFlat; do
+    [[ -f $work/$format.vmdk ]] || qemu-img convert -f raw -O vmdk -o subformat=$format "$work/fs.raw" "$work/$format.vmdk"
+done
+
+allocated() { qemu-img map --output=json -f vmdk "$1" | python3 -c 'import json,sys; print(sum(e["length"] for e in json.load(sys.stdin) if e.get("data")))'; }
+remove_image() { rbd snap purge "$pool/$1" >/dev/null 2>&1 || true; rbd rm --no-progress "$pool/$1" >/dev/null 2>&1 || true; }
+
+# Runs a command and prints "seconds peak_rss_kib" (RSS of the largest child).
+measure() {
+    python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.monotonic()
+result = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+elapsed = time.monotonic() - start
+if result.returncode != 0:
+    sys.stderr.write(result.stderr.decode(errors="replace"))
+    sys.exit(result.returncode)
+print(f"{elapsed:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+PY
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+log "cluster ceiling: rbd bench --io-type write --io-size 4M --io-threads 16"
+remove_image bench-ceiling
+rbd create --size 4G "$pool/bench-ceiling"
+ceiling=$(rbd bench --io-type write --io-size 4M --io-threads 16 --io-total 2G --io-pattern seq "$pool/bench-ceiling" |
+    awk '/^elapsed:/ {print $NF}')
+remove_image bench-ceiling
+ceiling_mib=$(python3 -c "print(f'{$ceiling/1048576:.0f}')")
+
+rbd_import_times=()
+for ((i = 0; i < runs; i++)); do
+    remove_image bench-rbd-import
+    rbd_import_times+=("$(measure rbd import --no-progress "$work/fs.raw" "$pool/bench-rbd-import" | cut -d' ' -f1)")
+done
+remove_image bench-rbd-import
+rbd_import=$(printf '%s\n' "${rbd_import_times[@]}" | median)
+
+printf '\n%-17s %9s %9s %9s %9s %8s %8s %9s %8s\n' format allocMiB ferry_s qemuT_s qemuD_s vs_T vs_D ceiling% rss_MiB
+for format in monolithicSparse streamOptimized monolithicFlat; do
+    source=$work/$format.vmdk
+    bytes=$(allocated "$source")
+    ferry_times=() rss_values=() tuned_times=() default_times=()
+    for ((i = 0; i < runs; i++)); do
+        remove_image bench-ferry
+        read -r seconds rss < <(measure "$ferry" import-disk "$source" "$pool/bench-ferry" --progress none)
+        ferry_times+=("$seconds")
+        rss_values+=("$rss")
+        remove_image bench-qemu
+        tuned_times+=("$(measure qemu-img convert -f vmdk -O raw -m 16 -W -t none "$source" "rbd:$pool/bench-qemu:conf=$CEPH_CONF" | cut -d' ' -f1)")
+        remove_image bench-qemu
+        default_times+=("$(measure qemu-img convert -f vmdk -O raw "$source" "rbd:$pool/bench-qemu:conf=$CEPH_CONF" | cut -d' ' -f1)")
+    done
+    remove_image bench-ferry
+    remove_image bench-qemu
+    f=$(printf '%s\n' "${ferry_times[@]}" | median)
+    t=$(printf '%s\n' "${tuned_times[@]}" | median)
+    d=$(printf '%s\n' "${default_times[@]}" | median)
+    r=$(printf '%s\n' "${rss_values[@]}" | sort -n | tail -1)
+    python3 - "$format" "$bytes" "$f" "$t" "$d" "$ceiling" "$r" <<'PY'
+import sys
+fmt, b, f, t, d, ceiling, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:6]), float(sys.argv[6]), int(sys.argv[7])
+print(f"{fmt:<17} {b/1048576:9.0f} {f:9.2f} {t:9.2f} {d:9.2f} {t/f:7.2f}x {d/f:7.2f}x {100*(b/f)/ceiling:8.0f}% {rss/1024:8.0f}")
+PY
+done
+printf '\nrbd import of the raw filesystem (4 GiB): %.2f s; cluster ceiling (rbd bench 4M x16): %s MiB/s; %s runs each, medians.\n' \
+    "$rbd_import" "$ceiling_mib" "$runs"
