@@ -100,6 +100,35 @@ struct DiskImporterTests {
                 == ImportFixtures.oracleDigest(path, in: directory))
     }
 
+    @Test("the disks of one VM import at once under one shared window")
+    func sharedWindow() async throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let window = ImportWindow(buffers: 3)
+        let formats = ["monolithicSparse", "streamOptimized", "monolithicFlat"]
+        let names = formats.map { _ in TestEnvironment.uniqueName("import-shared") }
+        defer { for name in names { ImportFixtures.removeImage(pool, name) } }
+        let paths = try formats.map { format in
+            let path = directory.appendingPathComponent("\(format).vmdk").path
+            try ImportFixtures.makeDisk(path, subformat: format)
+            return path
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (path, name) in zip(paths, names) {
+                let disk = try VirtualDisk.open(path)
+                let importer = DiskImporter(
+                    disk: disk, sourceName: path, sourceIdentity: path, pool: pool, imageName: name,
+                    options: ImportOptions(readers: 2, verify: true))
+                group.addTask { _ = try await importer.run(window: window) }
+            }
+            try await group.waitForAll()
+        }
+        for (path, name) in zip(paths, names) {
+            #expect(try ImportFixtures.imageDigest("\(pool.pool)/\(name)", in: directory)
+                    == ImportFixtures.oracleDigest(path, in: directory))
+        }
+    }
+
     @Test("a bad source fails before any image is created")
     func badSourceCreatesNothing() async throws {
         let directory = try TestEnvironment.scratchDirectory()

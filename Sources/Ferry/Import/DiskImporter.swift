@@ -36,14 +36,18 @@ public struct DiskImporter: Sendable {
     private var spec: String { "\(pool.displayName)/\(imageName)" }
 
     /// Runs the import. `report` is called about twice a second from a background task.
-    public func run(report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }) async throws
-        -> ImportResult
-    {
+    /// - Parameter window: shared with the other imports running at once; by default the
+    ///   import gets its own, sized from `options` (write window plus one buffer per reader).
+    public func run(
+        window: ImportWindow? = nil, report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }
+    ) async throws -> ImportResult {
         // The source is fully validated (tables, chain, bounds) before anything is created.
         let map = try disk.allocationMap()
         let image = try openTarget()
         do {
-            let result = try await importInto(image, map: map, report: report)
+            let window = try window
+                ?? ImportWindow(buffers: options.writeWindow + options.readers, bufferSize: Int(image.stat().objectSize))
+            let result = try await importInto(image, map: map, window: window, report: report)
             try image.close()
             return result
         } catch {
@@ -94,9 +98,13 @@ public struct DiskImporter: Sendable {
     }
 
     private func importInto(
-        _ image: RBDImage, map: [AllocationRun], report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
+        _ image: RBDImage, map: [AllocationRun], window: ImportWindow,
+        report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
     ) async throws -> ImportResult {
         let info = try image.stat()
+        guard UInt64(window.bufferSize) >= info.objectSize else {
+            throw FerryFailure("\(spec) has \(info.objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
+        }
         let chunks = ChunkPlanner.chunks(for: map, objectSize: info.objectSize, capacity: disk.capacity)
         let resumeFrom = options.resume ? UInt64(try image.metadata(ImportMetadata.checkpoint) ?? "0") ?? 0 : 0
         let firstWrite = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
@@ -107,7 +115,7 @@ public struct DiskImporter: Sendable {
 
         let pipeline = WritePipeline(
             disk: disk, image: image, chunks: chunks, firstWrite: firstWrite, tracker: tracker, progress: progress,
-            objectSize: info.objectSize, writeWindow: options.writeWindow, readers: options.readers)
+            objectSize: info.objectSize, window: window, readers: options.readers)
         let reporter = Task {
             var lastCheckpoint = ContinuousClock.now
             var savedWatermark = resumeFrom

@@ -20,10 +20,12 @@ final class WritePipeline: Sendable {
     private let nextChunk = Atomic<Int>(0)
     private let firstError = Mutex<(any Error)?>(nil)
     private let stopped = Atomic<Bool>(false)
+    /// Buffers of the shared window this import holds right now.
+    private let inFlight = InFlightCounter()
 
     init(
         disk: any DiskReader, image: RBDImage, chunks: [ImportChunk], firstWrite: Int, tracker: CheckpointTracker,
-        progress: ImportProgress, objectSize: UInt64, writeWindow: Int, readers: Int
+        progress: ImportProgress, objectSize: UInt64, window: ImportWindow, readers: Int
     ) {
         self.disk = disk
         self.image = image
@@ -33,22 +35,27 @@ final class WritePipeline: Sendable {
         self.tracker = tracker
         self.progress = progress
         self.readers = max(1, readers)
-        // Readers each hold one buffer while reading; the rest are writes in flight.
-        self.pool = BufferPool(count: max(1, writeWindow) + self.readers, bufferSize: Int(objectSize))
+        precondition(window.bufferSize >= Int(objectSize), "window buffers smaller than an RBD object")
+        self.pool = window.pool
     }
 
     /// Asks the readers to stop after their current chunk (cancellation, shutdown).
     func stop() { stopped.store(true, ordering: .relaxed) }
 
-    /// Runs until every chunk is written or the first failure. Always waits for every
-    /// write in flight, so no buffer is freed under librbd.
+    /// Runs until every chunk is written or the first failure. Always waits for this
+    /// import's writes in flight, so no buffer is reused while librbd still reads it.
     /// - Returns: the content digest of the whole disk (`ContentDigest`).
     func run() async throws -> String {
         await WorkerThreads.run(count: readers, name: "ferry-reader") { _ in self.readLoop() }
-        pool.drain()
+        await inFlight.drain()
         if let error = firstError.withLock({ $0 }) { throw error }
         if stopped.load(ordering: .relaxed) { throw CancellationError() }
         return ContentDigest.combine(digests.withLock { $0 }, objectSize: objectSize)
+    }
+
+    private func release(_ buffer: UnsafeMutableRawBufferPointer) {
+        pool.give(buffer)
+        inFlight.leave()
     }
 
     private func fail(_ error: any Error) {
@@ -62,11 +69,12 @@ final class WritePipeline: Sendable {
             guard index < chunks.count else { return }
             let chunk = chunks[index]
             let buffer = pool.take()
+            inFlight.enter()
             let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<chunk.length])
             do {
                 try disk.read(into: data, at: chunk.offset)
             } catch {
-                pool.give(buffer)
+                release(buffer)
                 fail(error)
                 return
             }
@@ -75,7 +83,7 @@ final class WritePipeline: Sendable {
                 digests.withLock { $0[chunk.offset / objectSize] = digest }
             }
             if index < firstWrite {
-                pool.give(buffer)
+                release(buffer)
                 continue
             }
             submitWrites(of: UnsafeRawBufferPointer(data), ranges: ranges, chunk: chunk, index: index, buffer: buffer)
@@ -123,7 +131,7 @@ final class WritePipeline: Sendable {
             tracker.complete(index - firstWrite)
             progress.chunkCompleted(length: chunk.length)
         }
-        pool.give(buffer)
+        release(buffer)
     }
 }
 
@@ -138,3 +146,37 @@ private final class ChunkCounter: Sendable {
     func decrement() -> Bool { remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
 }
 
+
+/// Counts what one import holds of a shared window, so it can wait for its own writes
+/// without waiting for other imports'.
+private final class InFlightCounter: Sendable {
+    private struct State {
+        var count = 0
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func enter() { state.withLock { $0.count += 1 } }
+
+    /// Safe in librbd completions: it only resumes a continuation.
+    func leave() {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+            state.count -= 1
+            guard state.count == 0 else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func drain() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> Bool in
+                if state.count == 0 { return true }
+                state.waiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}
