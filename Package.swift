@@ -31,10 +31,11 @@ let package = Package(
         .target(name: "Ceph", dependencies: ["CCeph"], swiftSettings: swiftSettings),
         .target(name: "Libvirt", dependencies: ["CLibvirt"], swiftSettings: swiftSettings),
         .target(name: "VMDK", dependencies: ["CDeflate"], swiftSettings: swiftSettings),
+        .target(name: "VMwareConfig", swiftSettings: swiftSettings),
         .target(
             name: "Ferry",
             dependencies: [
-                "Ceph", "Libvirt", "VMDK", "Hashing",
+                "Ceph", "Libvirt", "VMDK", "VMwareConfig", "Hashing",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -55,6 +56,9 @@ let package = Package(
         .testTarget(
             name: "LibvirtTests", dependencies: ["Libvirt", "Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryTests", dependencies: ["Ferry", "Ceph", "VMDK", "TestSupport"], swiftSettings: swiftSettings),
+        // Fault injection on the shared cluster; run separately (see Docker/dev/test.sh).
+        .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VMDKTests", dependencies: ["VMDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "VMwareConfigTests", dependencies: ["VMwareConfig"], swiftSettings: swiftSettings),
     ]
 )

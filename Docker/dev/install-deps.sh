@@ -30,6 +30,8 @@ packages=(
     # JSON parsing of `ceph status` (python3), numfmt/timeout (coreutils), useradd
     # (passwd), xxd for inspecting boot sectors and disk headers in tests.
     uuid-runtime procps iproute2 python3 coreutils passwd xxd
+    # The VMX conformance tests read one zipped VMX of the peer data in place.
+    unzip
     # Fetching Swift package dependencies.
     ca-certificates git
 )

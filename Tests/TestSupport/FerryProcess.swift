@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs the `ferry` executable as an admin would, capturing its exit status and output.
 public struct FerryRun: Sendable {
     public var status: Int32
@@ -8,52 +12,31 @@ public struct FerryRun: Sendable {
 
     /// Runs `ferry arguments…` to completion.
     public static func run(_ arguments: [String]) throws -> FerryRun {
-        let process = try FerryProcess.start(arguments)
-        return process.wait()
+        try FerryProcess.start(arguments).wait()
     }
 }
 
 /// A running `ferry` process, for tests that interrupt it (kill -9) mid-work.
-public final class FerryProcess: @unchecked Sendable {
-    private let process: Process
-    private let outputFile: URL
-    private let errorFile: URL
+public final class FerryProcess: Sendable {
+    private let child: Spawn.Child
 
-    private init(process: Process, outputFile: URL, errorFile: URL) {
-        self.process = process
-        self.outputFile = outputFile
-        self.errorFile = errorFile
-    }
+    private init(child: Spawn.Child) { self.child = child }
 
-    /// Output goes to files, so a long-running process never blocks on a full pipe.
     public static func start(_ arguments: [String]) throws -> FerryProcess {
-        let directory = try TestEnvironment.scratchDirectory()
-        let outputFile = directory.appendingPathComponent("stdout")
-        let errorFile = directory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.ferryBinary)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: outputFile)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return FerryProcess(process: process, outputFile: outputFile, errorFile: errorFile)
+        FerryProcess(child: try Spawn.start([TestEnvironment.ferryBinary] + arguments))
     }
 
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { Spawn.isRunning(child) }
 
     /// SIGKILL: no handler runs, exactly like a crash or a power cut of the importer host.
     public func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        _ = Glibc.kill(child.pid, SIGKILL)
     }
 
     public func wait() -> FerryRun {
-        process.waitUntilExit()
-        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: outputFile.deletingLastPathComponent())
-        return FerryRun(status: process.terminationStatus, standardOutput: output, standardError: errors)
+        let result = Spawn.wait(child)
+        return FerryRun(
+            status: result.status, standardOutput: String(decoding: result.output, as: UTF8.self),
+            standardError: String(decoding: result.errors, as: UTF8.self))
     }
 }

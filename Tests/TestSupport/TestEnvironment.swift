@@ -55,3 +55,11 @@ extension TestEnvironment {
         return repository.appendingPathComponent(".build/debug/ferry").path
     }
 }
+
+extension TestEnvironment {
+    /// The repository root of this checkout (for the Docker/dev scripts).
+    public static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+}
