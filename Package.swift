@@ -30,7 +30,7 @@ let package = Package(
 
         .target(name: "Ceph", dependencies: ["CCeph"], swiftSettings: swiftSettings),
         .target(name: "Libvirt", dependencies: ["CLibvirt"], swiftSettings: swiftSettings),
-        .target(name: "VMDK", dependencies: ["CDeflate"], swiftSettings: swiftSettings),
+        .target(name: "VMDK", dependencies: ["CDeflate", "Hashing"], swiftSettings: swiftSettings),
         .target(name: "VMwareConfig", swiftSettings: swiftSettings),
         .target(
             name: "Ferry",
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "FerryTests", dependencies: ["Ferry", "Ceph", "VMDK", "TestSupport"], swiftSettings: swiftSettings),
         // Fault injection on the shared cluster; run separately (see Docker/dev/test.sh).
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "VMDKTests", dependencies: ["VMDK"], swiftSettings: swiftSettings),
+        .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),
         .testTarget(name: "VMwareConfigTests", dependencies: ["VMwareConfig"], swiftSettings: swiftSettings),
     ]
 )

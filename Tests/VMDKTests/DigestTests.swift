@@ -1,12 +1,13 @@
 import Foundation
+import Hashing
 import Testing
 
 @testable import VMDK
 
 @Suite("Digests")
 struct DigestTests {
-    static func digest(_ algorithm: DigestAlgorithm, _ bytes: [UInt8], split: Int? = nil) -> String {
-        var hasher = algorithm.makeDigest()
+    static func digest(_ algorithm: HashAlgorithm, _ bytes: [UInt8], split: Int? = nil) -> String {
+        let hasher = StreamingHash(algorithm)
         bytes.withUnsafeBytes { raw in
             if let split {
                 hasher.update(UnsafeRawBufferPointer(rebasing: raw[0..<split]))
@@ -15,7 +16,7 @@ struct DigestTests {
                 hasher.update(raw)
             }
         }
-        return hexString(hasher.finalize())
+        return hasher.finish().hexString
     }
 
     @Test("FIPS 180 test vectors")

@@ -1,3 +1,5 @@
+import Hashing
+
 /// An OVF manifest (`.mf`): one `ALGORITHM(name)= hexdigest` line per file.
 ///
 /// The accepted syntax is virt-v2v's: optional whitespace before `(` and `=`, exactly
@@ -6,7 +8,7 @@
 /// warnings and skipped, as virt-v2v does.
 struct Manifest: Sendable {
     struct Entry: Sendable {
-        let algorithm: DigestAlgorithm
+        let algorithm: HashAlgorithm
         let digest: String
         let line: Int
     }
@@ -40,7 +42,7 @@ struct Manifest: Sendable {
     }
 
     private static func parse(_ line: Substring, lineNumber: Int) -> (name: String, entry: Entry)? {
-        guard let algorithm = DigestAlgorithm.allCases.first(where: { line.hasPrefix($0.rawValue) }) else { return nil }
+        guard let algorithm = HashAlgorithm.allCases.first(where: { line.hasPrefix($0.rawValue) }) else { return nil }
         var rest = line.dropFirst(algorithm.rawValue.count)
         rest = rest.drop { $0 == " " || $0 == "\t" }
         guard rest.first == "(", let close = rest.lastIndex(of: ")") else { return nil }

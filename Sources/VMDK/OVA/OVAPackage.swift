@@ -1,3 +1,5 @@
+import Hashing
+
 /// An OVA opened in place: its tar members, OVF disk references and manifest.
 ///
 /// Disks are never extracted: a disk is a ``RandomAccessFile`` over the member's bytes
@@ -192,10 +194,10 @@ struct OVAPackage: Sendable {
         return "verified (\(algorithms.sorted().joined(separator: ", ")))"
     }
 
-    private func digest(_ member: TarArchive.Member, algorithm: DigestAlgorithm) throws(VMDKError) -> String {
+    private func digest(_ member: TarArchive.Member, algorithm: HashAlgorithm) throws(VMDKError) -> String {
         let source = RandomAccessFile(
             file, base: member.dataOffset, length: member.size, displayPath: "\(path):\(member.name)")
-        var hasher = algorithm.makeDigest()
+        let hasher = StreamingHash(algorithm)
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
@@ -207,7 +209,7 @@ struct OVAPackage: Sendable {
             hasher.update(UnsafeRawBufferPointer(slice))
             offset += UInt64(count)
         }
-        return hexString(hasher.finalize())
+        return hasher.finish().hexString
     }
 }
 
