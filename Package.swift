@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Ferry", "Ceph", "Libvirt", "VMDK",
+                "Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -17,10 +17,13 @@ public struct ClusterConfiguration: Sendable, Hashable {
     public var options: [String: String]
 
     /// Client timeouts are bounded so an unreachable monitor fails in seconds, not the
-    /// five minutes librados waits by default.
+    /// five minutes librados waits by default. The librbd cache is off: Ferry writes each
+    /// byte once in large object-aligned chunks, where a write-back cache only adds a copy
+    /// and delays errors until flush.
     public static let defaultOptions: [String: String] = [
         "client_mount_timeout": "30",
         "rados_mon_op_timeout": "60",
+        "rbd_cache": "false",
     ]
 
     public init(

@@ -15,9 +15,20 @@ extension IOContext {
         }
     }
 
-    /// Removes an image and its data (`rbd_remove`). Snapshots must be removed first.
+    /// Removes an image and its data (`rbd_remove`). Its snapshots must be gone first, or
+    /// be removed here with `purgingSnapshots` (as `rbd snap purge` then `rbd rm`).
     /// - Throws: `CephError` `.notFound`, `.busy` while another client has it open.
-    public func removeImage(_ name: String) throws(CephError) {
+    public func removeImage(_ name: String, purgingSnapshots: Bool = false) throws(CephError) {
+        if purgingSnapshots {
+            let image = try openImage(name)
+            do {
+                for snapshot in try image.snapshots() { try image.removeSnapshot(snapshot.name) }
+                try image.close()
+            } catch {
+                try? image.close()
+                throw error
+            }
+        }
         try withHandle("rbd remove") { (context) throws(CephError) in
             _ = try check(rbd_remove(context, name), "rbd remove", pool: displayName, image: name)
         }

@@ -3,6 +3,7 @@ import Ceph
 import Ferry
 import Libvirt
 import VMDK
+import VMwareConfig
 
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +39,8 @@ struct FerryCommand: AsyncParsableCommand {
         } catch let error as LibvirtError {
             fail(error.description)
         } catch let error as VMDKError {
+            fail(error.description)
+        } catch let error as VMwareConfigError {
             fail(error.description)
         } catch let error as FerryFailure {
             fail(error.description)

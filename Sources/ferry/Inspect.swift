@@ -6,11 +6,14 @@ import VMDK
 extension FerryCommand {
     struct Inspect: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show what a .vmdk or .ova holds: format, capacity, allocation, extents, snapshot chain, warnings.",
-            discussion: "Reads and validates every table; a disk Ferry would refuse to import fails here with the reason."
+            abstract: "Show what a .vmdk, .ova or .vmx holds: format, capacity, allocation, extents, snapshot chain, warnings.",
+            discussion: """
+                Reads and validates every table; a disk Ferry would refuse to import fails here with the reason.
+                For a .vmx: the VM's hardware and every disk it attaches (the newest snapshot's delta is the chain head).
+                """
         )
 
-        @Argument(help: "A .vmdk (any VMware form) or .ova.")
+        @Argument(help: "A .vmdk (any VMware form), .ova or .vmx.")
         var path: String
 
         @Flag(help: "Print JSON instead of text.")
@@ -20,13 +23,25 @@ extension FerryCommand {
         var allowRoot: [String] = []
 
         func run() async throws {
+            if path.lowercased().hasSuffix(".vmx") {
+                let inspection = try VMInspection.inspect(vmx: path, options: OpenOptions(allowedRoots: allowRoot))
+                try emit(inspection, text: inspection.description)
+                if let problem = inspection.disks.compactMap(\.error).first {
+                    throw FerryFailure(problem)
+                }
+                return
+            }
             let disk = try VirtualDisk.open(path, options: OpenOptions(allowedRoots: allowRoot))
+            try emit(disk.info, text: disk.info.description)
+        }
+
+        private func emit(_ value: some Encodable, text: String) throws {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(disk.info), as: UTF8.self))
+                Output.standardOutput(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
             } else {
-                print(disk.info.description)
+                Output.standardOutput(text + "\n")
             }
         }
     }

@@ -65,3 +65,13 @@ struct CephErrorTests {
         #expect(error.description == "rbd write rbd/vm1-disk0 at 0x4000000: No space left on device (ENOSPC)")
     }
 }
+
+@Suite("Cluster configuration")
+struct ClusterConfigurationTests {
+    @Test("imports run with the librbd cache off and bounded client timeouts")
+    func defaults() throws {
+        let cluster = try connectTestCluster()
+        #expect(try cluster.configValue("rbd_cache") == "false")
+        #expect(try cluster.configValue("client_mount_timeout") == "30")
+    }
+}

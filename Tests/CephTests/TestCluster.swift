@@ -14,12 +14,6 @@ func withScratchImage<T>(
     let pool = try cluster.ioContext(pool: TestEnvironment.pool)
     let name = TestEnvironment.uniqueName("ceph-test")
     try pool.createImage(name, size: size, options: options)
-    defer {
-        if let image = try? pool.openImage(name) {
-            for snapshot in (try? image.snapshots()) ?? [] { try? image.removeSnapshot(snapshot.name) }
-            try? image.close()
-        }
-        try? pool.removeImage(name)
-    }
+    defer { try? pool.removeImage(name, purgingSnapshots: true) }
     return try await body(pool, name)
 }

@@ -24,13 +24,7 @@ struct OSDRestartTests {
         let pool = try RadosCluster(configuration: .fromEnvironment(configFile: conf)).ioContext(pool: TestEnvironment.pool)
         let name = TestEnvironment.uniqueName("fault-osd")
         let spec = "\(TestEnvironment.pool)/\(name)"
-        defer {
-            if let image = try? pool.openImage(name) {
-                for snapshot in (try? image.snapshots()) ?? [] { try? image.removeSnapshot(snapshot.name) }
-                try? image.close()
-            }
-            try? pool.removeImage(name)
-        }
+        defer { try? pool.removeImage(name, purgingSnapshots: true) }
 
         let importer = try FerryProcess.start([
             "import-disk", path, spec, "--conf", conf, "--progress", "none", "--parallel", "1", "--readers", "1",

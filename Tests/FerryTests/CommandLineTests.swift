@@ -80,3 +80,60 @@ struct CommandLineTests {
         }
     }
 }
+
+@Suite("ferry inspect")
+struct InspectCommandTests {
+    static let vmx = """
+        .encoding = "UTF-8"
+        config.version = "8"
+        virtualHW.version = "14"
+        displayName = "web01"
+        memSize = "512"
+        numvcpus = "2"
+        cpuid.coresPerSocket = "2"
+        guestOS = "otherlinux-64"
+        uuid.bios = "42 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8"
+        scsi0.present = "TRUE"
+        scsi0.virtualDev = "lsilogic"
+        scsi0:0.present = "TRUE"
+        scsi0:0.fileName = "web01.vmdk"
+        sata0.present = "TRUE"
+        sata0:1.present = "TRUE"
+        sata0:1.fileName = "data.vmdk"
+        ethernet0.present = "TRUE"
+        ethernet0.virtualDev = "vmxnet3"
+        ethernet0.networkName = "VM Network"
+        ethernet0.addressType = "static"
+        ethernet0.address = "00:50:56:01:02:03"
+        """
+
+    @Test("a .vmx lists the VM's hardware and inspects every disk; a broken disk fails the command")
+    func vmx() throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = directory.path
+        try Self.vmx.write(toFile: "\(folder)/web01.vmx", atomically: true, encoding: .utf8)
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", "\(folder)/web01.vmdk", "64M"])
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", "\(folder)/data.vmdk", "32M"])
+
+        let good = try FerryRun.run(["inspect", "\(folder)/web01.vmx"])
+        #expect(good.status == 0, "\(good.standardError)")
+        #expect(good.standardOutput.contains("vm:          web01"))
+        #expect(good.standardOutput.contains("2 vCPU (1 socket(s) × 2 core(s)), 512 MiB"))
+        #expect(good.standardOutput.contains("vmxnet3 on VM Network, MAC 00:50:56:01:02:03"))
+        #expect(good.standardOutput.contains("disk scsi0:0: \(folder)/web01.vmdk"))
+        #expect(good.standardOutput.contains("disk sata0:1: \(folder)/data.vmdk"))
+
+        // A flat extent shorter than its descriptor says: qemu-img would read zeros there.
+        try Command.run(["truncate", "-s", "16M", "\(folder)/data-flat.vmdk"])
+        let bad = try FerryRun.run(["inspect", "\(folder)/web01.vmx", "--json"])
+        #expect(bad.status == 1)
+        #expect(bad.standardError.hasPrefix("ferry: \(folder)/data-flat.vmdk"))
+        #expect(bad.standardError.split(separator: "\n").count == 1)
+        let report = try JSONSerialization.jsonObject(with: Data(bad.standardOutput.utf8)) as? [String: Any]
+        let disks = try #require(report?["disks"] as? [[String: Any]])
+        #expect(disks.count == 2)
+        #expect(disks[0]["error"] == nil)
+        #expect((disks[1]["error"] as? String)?.contains("data-flat.vmdk") == true)
+    }
+}

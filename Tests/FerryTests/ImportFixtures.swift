@@ -51,11 +51,7 @@ enum ImportFixtures {
     }
 
     static func removeImage(_ pool: IOContext, _ name: String) {
-        if let image = try? pool.openImage(name) {
-            for snapshot in (try? image.snapshots()) ?? [] { try? image.removeSnapshot(snapshot.name) }
-            try? image.close()
-        }
-        try? pool.removeImage(name)
+        try? pool.removeImage(name, purgingSnapshots: true)
     }
 }
 

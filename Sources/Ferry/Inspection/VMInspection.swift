@@ -1,0 +1,80 @@
+import VMDK
+import VMwareConfig
+
+/// What `ferry inspect VM.vmx` reports: the VM's hardware and, for every disk Ferry would
+/// import, what the VMDK layer finds in it (or why it would refuse it).
+public struct VMInspection: Sendable, Codable {
+    public struct Disk: Sendable, Codable {
+        /// Where the disk sits on the VM, e.g. `scsi0:1`.
+        public var slot: String
+        public var path: String?
+        public var info: DiskInfo?
+        /// One line naming the file and the problem, when the disk cannot be imported.
+        public var error: String?
+    }
+
+    public var vm: VirtualMachine
+    public var disks: [Disk]
+
+    /// True when every importable disk opened cleanly.
+    public var isImportable: Bool { disks.allSatisfy { $0.error == nil } }
+
+    /// Parses the VMX and opens every hard disk it attaches (the chain head of each, i.e.
+    /// the newest snapshot's delta), validating all their tables.
+    public static func inspect(vmx path: String, datastores: DatastoreMap = DatastoreMap(), options: OpenOptions = .init())
+        throws(VMwareConfigError) -> VMInspection
+    {
+        let vm = try VMXParser(options: .init(datastores: datastores)).parse(contentsOf: path)
+        let disks = vm.disks.filter { $0.deviceType == .disk }.map { device -> Disk in
+            let slot = "\(device.bus.rawValue)\(device.controller):\(device.unit)"
+            guard let file = device.resolvedPath else {
+                return Disk(slot: slot, path: device.fileName, error: "\(slot): no disk file to import (\(device.backing.rawValue))")
+            }
+            do throws(VMDKError) {
+                let disk = try VirtualDisk.open(file, options: options)
+                defer { disk.close() }
+                return Disk(slot: slot, path: file, info: disk.info)
+            } catch {
+                return Disk(slot: slot, path: file, error: error.description)
+            }
+        }
+        return VMInspection(vm: vm, disks: disks)
+    }
+}
+
+extension VMInspection: CustomStringConvertible {
+    public var description: String {
+        var lines = [
+            "vm:          \(vm.name)",
+            "uuid:        \(vm.uuid ?? "none")",
+            "cpu/memory:  \(vm.vcpus) vCPU (\(vm.sockets) socket(s) × \(vm.coresPerSocket) core(s)), \(vm.memoryMiB) MiB",
+            "firmware:    \(Self.describe(vm.firmware))",
+            "guest OS:    \(vm.guestOS ?? "unknown")",
+        ]
+        for nic in vm.nics {
+            lines.append(
+                "nic \(nic.index):       \(nic.model?.rawValue ?? "default") on \(nic.networkName ?? "no network"), MAC \(nic.mac ?? "generated")")
+        }
+        for device in vm.disks where device.deviceType != .disk {
+            lines.append("\(device.deviceType.rawValue):       \(device.bus.rawValue)\(device.controller):\(device.unit) \(device.fileName ?? "empty")")
+        }
+        for disk in disks {
+            lines.append("")
+            lines.append("disk \(disk.slot): \(disk.path ?? "-")")
+            if let error = disk.error {
+                lines.append("  error: \(error)")
+            } else if let info = disk.info {
+                lines.append(contentsOf: info.description.split(separator: "\n").map { "  \($0)" })
+            }
+        }
+        for warning in vm.warnings { lines.append("warning: \(warning)") }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func describe(_ firmware: Firmware) -> String {
+        switch firmware {
+        case .bios: "BIOS"
+        case .efi(let secureBoot): secureBoot ? "UEFI with Secure Boot" : "UEFI"
+        }
+    }
+}
