@@ -55,7 +55,8 @@ let package = Package(
         .testTarget(name: "CephTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LibvirtTests", dependencies: ["Libvirt", "Ceph", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "FerryTests", dependencies: ["Ferry", "Ceph", "VMDK", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FerryTests", dependencies: ["Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),
         // Fault injection on the shared cluster; run separately (see Docker/dev/test.sh).
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),

@@ -95,8 +95,10 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 log "cluster ceiling: rbd bench --io-type write --io-size 4M --io-threads 16"
 remove_image bench-ceiling
 rbd create --size 4G "$pool/bench-ceiling"
+# The summary line reads "elapsed: S ops: N ops/sec: R bytes/sec: X MiB/s"; bytes/sec is
+# rounded for humans, so the ceiling is computed from ops/sec × 4 MiB.
 ceiling=$(rbd bench --io-type write --io-size 4M --io-threads 16 --io-total 2G --io-pattern seq "$pool/bench-ceiling" |
-    awk '/^elapsed:/ {print $NF}')
+    awk '/^elapsed:/ {printf "%.0f", $6 * 4194304}')
 remove_image bench-ceiling
 ceiling_mib=$(python3 -c "print(f'{$ceiling/1048576:.0f}')")
 

@@ -19,11 +19,14 @@ public struct ClusterConfiguration: Sendable, Hashable {
     /// Client timeouts are bounded so an unreachable monitor fails in seconds, not the
     /// five minutes librados waits by default. The librbd cache is off: Ferry writes each
     /// byte once in large object-aligned chunks, where a write-back cache only adds a copy
-    /// and delays errors until flush.
+    /// and delays errors until flush. Zero-copy asynchronous writes are on: librbd would
+    /// otherwise copy every buffer (measured: peak RSS of a 1.3 GiB import 233 → 140 MiB);
+    /// Ferry keeps each buffer untouched until its write completes, which is what they need.
     public static let defaultOptions: [String: String] = [
         "client_mount_timeout": "30",
         "rados_mon_op_timeout": "60",
         "rbd_cache": "false",
+        "rbd_disable_zero_copy_writes": "false",
     ]
 
     public init(

@@ -57,6 +57,11 @@ extension RadosCluster {
 public struct Monitor: Sendable, Hashable, Codable {
     public var name: String
     public var addresses: [MonitorAddress]
+
+    public init(name: String, addresses: [MonitorAddress]) {
+        self.name = name
+        self.addresses = addresses
+    }
 }
 
 /// A monitor address: protocol `v2` (msgr2, usually port 3300) or `v1` (legacy, 6789).
@@ -64,6 +69,12 @@ public struct MonitorAddress: Sendable, Hashable, Codable {
     public var type: String
     public var host: String
     public var port: Int
+
+    public init(type: String, host: String, port: Int) {
+        self.type = type
+        self.host = host
+        self.port = port
+    }
 
     /// Parses `127.0.0.1:3300/0` or `[::1]:6789/0` (the `/nonce` suffix is dropped).
     init?(type: String, address: String) {

@@ -73,5 +73,6 @@ struct ClusterConfigurationTests {
         let cluster = try connectTestCluster()
         #expect(try cluster.configValue("rbd_cache") == "false")
         #expect(try cluster.configValue("client_mount_timeout") == "30")
+        #expect(try cluster.configValue("rbd_disable_zero_copy_writes") == "false")
     }
 }

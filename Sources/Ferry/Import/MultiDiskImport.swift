@@ -1,0 +1,54 @@
+import Ceph
+import VMDK
+
+/// Imports several disks at once — the disks of one VM — under one shared `ImportWindow`,
+/// so the VM's import is as fast as the cluster allows and its memory bound is the window,
+/// not the number of disks.
+public struct MultiDiskImport: Sendable {
+    /// One disk to import and where it goes.
+    public struct Item: Sendable {
+        public var disk: any DiskReader
+        public var sourceName: String
+        public var sourceIdentity: String
+        public var imageName: String
+
+        public init(disk: any DiskReader, sourceName: String, sourceIdentity: String, imageName: String) {
+            self.disk = disk
+            self.sourceName = sourceName
+            self.sourceIdentity = sourceIdentity
+            self.imageName = imageName
+        }
+    }
+
+    public let items: [Item]
+    public let pool: IOContext
+    public let options: ImportOptions
+
+    public init(items: [Item], pool: IOContext, options: ImportOptions) {
+        self.items = items
+        self.pool = pool
+        self.options = options
+    }
+
+    /// Runs every import; the first failure cancels the others (each keeps its checkpoint,
+    /// so `--resume` continues all of them). `report` gets (item index, progress).
+    public func run(
+        report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
+    ) async throws -> [ImportResult] {
+        let objectSize = max(4 << 20, 1 << (options.image.order ?? 22))
+        let window = ImportWindow(buffers: options.writeWindow + options.readers, bufferSize: objectSize)
+        return try await withThrowingTaskGroup(of: (Int, ImportResult).self) { group in
+            for (index, item) in items.enumerated() {
+                let importer = DiskImporter(
+                    disk: item.disk, sourceName: item.sourceName, sourceIdentity: item.sourceIdentity, pool: pool,
+                    imageName: item.imageName, options: options)
+                group.addTask {
+                    (index, try await importer.run(window: window) { report(index, $0) })
+                }
+            }
+            var results = [ImportResult?](repeating: nil, count: items.count)
+            for try await (index, result) in group { results[index] = result }
+            return results.compactMap { $0 }
+        }
+    }
+}
