@@ -40,6 +40,8 @@ struct FerryCommand: AsyncParsableCommand {
             fail(error.description)
         } catch let error as VMDKError {
             fail(error.description)
+        } catch let error as MigrationError {
+            fail(error.description)
         } catch let error as VMwareConfigError {
             fail(error.description)
         } catch let error as FerryFailure {

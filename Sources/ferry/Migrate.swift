@@ -1,32 +1,176 @@
 import ArgumentParser
+import Ceph
 import Ferry
+import Foundation
+import VMDK
+import VMwareConfig
 
 extension FerryCommand {
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Migrate a VMware VM (.vmx or .ova): import its disks into RBD and define a libvirt domain.",
-            discussion: "Disks become RBD network disks with a cephx secret; the domain is defined, not started, unless --start."
+            abstract: "Migrate a VMware VM (.vmx): import its disks into RBD and define a libvirt domain.",
+            discussion: """
+                Everything is checked before copying: disks, networks, hardware, the node's free memory, the
+                domain name. Disks import in parallel into POOL/NAME-diskN; the domain gets RBD network disks
+                (every monitor, a cephx secret set through libvirt), is defined on the node, and started only
+                with --start. If a step after the import fails, re-run with --resume: finished images are reused.
+                Without --nodes, the one node is $LIBVIRT_DEFAULT_URI (default qemu:///system).
+                """
         )
 
-        @Argument(help: "The VM's .vmx file or .ova package.")
+        @Argument(help: "The VM's .vmx file.")
         var source: String
 
-        @Option(help: "Target RBD pool.")
+        @Option(help: "Target RBD pool (or POOL/NAMESPACE).")
         var pool: String
 
-        @Option(help: "Cluster node (from the nodes configuration) to define the domain on.")
+        @Option(help: "Domain name (default: the VM's display name, made libvirt-safe).")
+        var name: String?
+
+        @Option(help: "Node inventory (JSON: {\"nodes\": [{\"name\": …, \"uri\": …}]}).")
+        var nodes: String?
+
+        @Option(help: "Node to define the domain on (default: the node with most free memory that fits).")
         var node: String?
+
+        @Option(help: "Map a VMware network: 'VM Network=bridge:br0', '…=network:NAME' or '…=ovs:BRIDGE'.")
+        var network: [String] = []
+
+        @Option(help: "Where networks without a mapping go (bridge:NAME, network:NAME, ovs:BRIDGE).")
+        var defaultNetwork: String?
+
+        @Option(help: "Map a datastore to a local folder: 'datastore1=/mnt/datastore1'.")
+        var datastore: [String] = []
+
+        @Flag(help: "Keep SATA/SCSI/IDE disk buses and e1000 NICs (guests without virtio drivers, e.g. Windows).")
+        var keepBus = false
+
+        @Option(help: "Hypervisor type: kvm, or qemu for software emulation.")
+        var domainType: String = "kvm"
+
+        @Option(help: "Write the guest's first serial port to this file on the node (instead of a pty).")
+        var serialLog: String?
 
         @Flag(help: "Start the domain after defining it.")
         var start = false
 
-        @Flag(help: "Print the plan and the domain XML without touching anything.")
+        @Flag(help: "Replace a defined (not running) domain of the same name.")
+        var replace = false
+
+        @Flag(help: "Continue after an interruption: unfinished imports resume, finished ones are reused.")
+        var resume = false
+
+        @Flag(help: "Print the plan and the domain XML without importing or defining anything.")
         var dryRun = false
+
+        @Option(help: "RBD writes in flight for the whole VM.")
+        var parallel: Int = 16
+
+        @Option(help: "Progress display: auto, bar, json or none.")
+        var progress: ProgressMode = .auto
 
         @OptionGroup var ceph: CephOptions
 
         func run() async throws {
-            throw FerryFailure.notImplemented("migrate")
+            let cluster = try RadosCluster(configuration: ceph.clusterConfiguration)
+            let parts = pool.split(separator: "/").map(String.init)
+            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+                throw ValidationError("--pool takes POOL or POOL/NAMESPACE")
+            }
+            var plan = DomainPlan(name: name, disks: [], monitors: [], cephUser: "", secretUUID: "")
+            plan.busPolicy = keepBus ? .keep : .virtio
+            plan.keepNICModels = keepBus
+            plan.networks = try Dictionary(network.map(Self.networkMapping), uniquingKeysWith: { _, last in last })
+            plan.defaultNetwork = try defaultNetwork.map {
+                guard let target = NetworkTarget(argument: $0) else { throw ValidationError("--default-network: '\($0)' is not bridge:, network: or ovs:") }
+                return target
+            }
+            guard let type = DomainPlan.DomainType(rawValue: domainType) else {
+                throw ValidationError("--domain-type takes kvm or qemu")
+            }
+            plan.domainType = type
+            if let serialLog { plan.serial = .file(path: serialLog) }
+
+            let inventory = try nodes.map { (path) throws -> NodeInventory in try NodeInventory(contentsOf: path) }
+                ?? NodeInventory(nodes: [ClusterNode(name: "local", uri: Self.defaultURI)])
+            var importOptions = ImportOptions(writeWindow: parallel, resume: resume)
+            importOptions.verify = true
+            let request = VMMigration.Request(
+                vmx: source, pool: parts[0], namespace: parts.count == 2 ? parts[1] : nil, node: node,
+                inventory: inventory, plan: plan, datastores: DatastoreMap(try Self.datastoreMap(datastore)),
+                importOptions: importOptions, replace: replace, start: start)
+            let migration = VMMigration(cluster: cluster, request: request)
+            let prepared = try migration.prepare()
+            Output.standardError(Self.describe(prepared))
+            if dryRun {
+                Output.standardOutput(prepared.definition.xml + "\n")
+                return
+            }
+            let renderer = ProgressRenderer(mode: progress.resolved, label: prepared.definition.name)
+            let totals = ProgressTotals(count: prepared.images.count)
+            let outcome = try await migration.run(prepared) { index, snapshot in
+                renderer.render(totals.update(index, snapshot))
+            }
+            renderer.finish()
+            let registration = outcome.registration
+            Output.standardOutput(
+                "migrated \(outcome.prepared.inspection.vm.name) to domain \(registration.domainName) (uuid \(registration.uuid)) on \(outcome.prepared.node.name): "
+                    + "\(outcome.imports.count) disk(s) in \(outcome.prepared.images.map(\.description).joined(separator: ", "))"
+                    + (registration.started ? ", started" : ", defined (not started)") + "\n")
         }
+
+        static var defaultURI: String {
+            ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? "qemu:///system"
+        }
+
+        static func networkMapping(_ argument: String) throws -> (String, NetworkTarget) {
+            guard let equals = argument.lastIndex(of: "="),
+                let target = NetworkTarget(argument: String(argument[argument.index(after: equals)...]))
+            else { throw ValidationError("--network takes 'VMware network=bridge:NAME|network:NAME|ovs:BRIDGE', not '\(argument)'") }
+            return (String(argument[..<equals]), target)
+        }
+
+        static func datastoreMap(_ arguments: [String]) throws -> [String: String] {
+            var map: [String: String] = [:]
+            for argument in arguments {
+                guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+                    throw ValidationError("--datastore takes NAME=/local/folder, not '\(argument)'")
+                }
+                map[String(argument[..<equals])] = String(argument[argument.index(after: equals)...])
+            }
+            return map
+        }
+
+        static func describe(_ prepared: VMMigration.Prepared) -> String {
+            var lines = ["plan: \(prepared.inspection.vm.name) → domain \(prepared.definition.name) on node \(prepared.node.name) (\(prepared.node.uri))"]
+            for (disk, image) in zip(prepared.inspection.disks, prepared.images) {
+                lines.append("  disk \(disk.slot) \(disk.path ?? "-") → \(image)")
+            }
+            lines += prepared.notes.map { "  note: \($0)" }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+}
+
+/// Sums the progress of a VM's disks into one bar.
+private final class ProgressTotals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latest: [ImportProgress.Snapshot?]
+
+    init(count: Int) { latest = Array(repeating: nil, count: count) }
+
+    func update(_ index: Int, _ snapshot: ImportProgress.Snapshot) -> ImportProgress.Snapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        latest[index] = snapshot
+        let known = latest.compactMap { $0 }
+        let done = known.reduce(0) { $0 + $1.doneBytes }
+        let total = known.reduce(0) { $0 + $1.totalBytes }
+        let rate = known.reduce(0) { $0 + $1.bytesPerSecond }
+        let elapsed = known.map(\.elapsedSeconds).max() ?? 0
+        return ImportProgress.Snapshot(
+            doneBytes: done, totalBytes: total, writtenBytes: known.reduce(0) { $0 + $1.writtenBytes },
+            elapsedSeconds: elapsed, bytesPerSecond: rate,
+            etaSeconds: rate > 0 ? Double(total - min(total, done)) / rate : nil)
     }
 }

@@ -43,6 +43,7 @@ public struct DiskImporter: Sendable {
     ) async throws -> ImportResult {
         // The source is fully validated (tables, chain, bounds) before anything is created.
         let map = try disk.allocationMap()
+        if let finished = try completedImport() { return finished }
         let image = try openTarget()
         do {
             let window = try window
@@ -75,6 +76,21 @@ public struct DiskImporter: Sendable {
         try image.setMetadata(ImportMetadata.sourceIdentity, to: sourceIdentity)
         try image.setMetadata(ImportMetadata.version, to: FerryVersion.string)
         return image
+    }
+
+    /// With `resume`, an image that already holds a completed import of this very source is
+    /// the result: re-running a migration after a later step failed must not copy again.
+    private func completedImport() throws -> ImportResult? {
+        guard options.resume, try pool.imageExists(imageName) else { return nil }
+        let image = try pool.openImage(imageName, readOnly: true)
+        defer { try? image.close() }
+        guard try image.metadata(ImportMetadata.state) == ImportMetadata.State.complete.rawValue,
+            try image.metadata(ImportMetadata.sourceIdentity) == sourceIdentity,
+            let digest = try image.metadata(ImportMetadata.digest)
+        else { return nil }
+        return ImportResult(
+            image: spec, capacity: disk.capacity, allocatedBytes: 0, writtenBytes: 0, resumedFromOffset: disk.capacity,
+            elapsedSeconds: 0, verified: false, snapshot: options.snapshotName, digest: digest)
     }
 
     private func checkResumable(_ image: RBDImage) throws {

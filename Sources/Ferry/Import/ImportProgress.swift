@@ -32,6 +32,18 @@ public final class ImportProgress: Sendable {
         public var etaSeconds: Double?
 
         public var fraction: Double { totalBytes == 0 ? 1 : Double(doneBytes) / Double(totalBytes) }
+
+        public init(
+            doneBytes: UInt64, totalBytes: UInt64, writtenBytes: UInt64, elapsedSeconds: Double, bytesPerSecond: Double,
+            etaSeconds: Double?
+        ) {
+            self.doneBytes = doneBytes
+            self.totalBytes = totalBytes
+            self.writtenBytes = writtenBytes
+            self.elapsedSeconds = elapsedSeconds
+            self.bytesPerSecond = bytesPerSecond
+            self.etaSeconds = etaSeconds
+        }
     }
 
     public func snapshot() -> Snapshot {

@@ -1,0 +1,128 @@
+import Ceph
+import Foundation
+import Libvirt
+import VMDK
+import VMwareConfig
+
+/// One VM's migration: inspect the VMX, place it on a node, import every disk into RBD in
+/// parallel, then define (and optionally start) its libvirt domain with RBD network disks.
+///
+/// Everything that can be refused is refused before the first byte is copied: unreadable
+/// disks, unmapped networks, hardware the builder cannot express, a node without room,
+/// a domain name already taken. A failure after the import leaves the images complete and
+/// marked so, and `--resume` reuses them instead of copying again.
+public struct VMMigration: Sendable {
+    public struct Request: Sendable {
+        public var vmx: String
+        public var pool: String
+        public var namespace: String?
+        public var node: String?
+        public var inventory: NodeInventory
+        public var plan: DomainPlan
+        public var datastores: DatastoreMap
+        public var openOptions: OpenOptions
+        public var importOptions: ImportOptions
+        public var replace: Bool
+        public var start: Bool
+
+        public init(
+            vmx: String, pool: String, namespace: String? = nil, node: String? = nil, inventory: NodeInventory,
+            plan: DomainPlan, datastores: DatastoreMap = DatastoreMap(), openOptions: OpenOptions = .init(),
+            importOptions: ImportOptions = .init(), replace: Bool = false, start: Bool = false
+        ) {
+            self.vmx = vmx
+            self.pool = pool
+            self.namespace = namespace
+            self.node = node
+            self.inventory = inventory
+            self.plan = plan
+            self.datastores = datastores
+            self.openOptions = openOptions
+            self.importOptions = importOptions
+            self.replace = replace
+            self.start = start
+        }
+    }
+
+    /// What would be done (dry run) or what was prepared before importing.
+    public struct Prepared: Sendable {
+        public var inspection: VMInspection
+        public var node: ClusterNode
+        public var hypervisor: Hypervisor
+        public var definition: DomainDefinition
+        public var images: [RBDDiskTarget]
+        public var secret: CephSecretIdentity
+        public var notes: [String]
+    }
+
+    public struct Outcome: Sendable {
+        public var prepared: Prepared
+        public var imports: [ImportResult]
+        public var registration: DomainRegistrar.Registration
+    }
+
+    public let cluster: RadosCluster
+    public let request: Request
+
+    public init(cluster: RadosCluster, request: Request) {
+        self.cluster = cluster
+        self.request = request
+    }
+
+    /// Every check that needs no copying: the dry run stops here.
+    public func prepare() throws -> Prepared {
+        let inspection = try VMInspection.inspect(
+            vmx: request.vmx, datastores: request.datastores, options: request.openOptions)
+        if let problem = inspection.disks.compactMap(\.error).first { throw FerryFailure(problem) }
+        let vm = inspection.vm
+        let base = DomainName.sanitize(request.plan.name ?? vm.name)
+        let images = inspection.disks.indices.map {
+            RBDDiskTarget(pool: request.pool, namespace: request.namespace, image: "\(base)-disk\($0)")
+        }
+        let secret = CephSecretIdentity(clusterFSID: try cluster.fsid(), user: cluster.configuration.userID)
+        var plan = request.plan
+        plan.disks = images
+        plan.monitors = try cluster.monitors()
+        plan.cephUser = cluster.configuration.userID
+        plan.secretUUID = secret.uuid
+        let definition = try DomainBuilder(plan: plan).build(for: vm)
+        let decision = try Placement(inventory: request.inventory).choose(node: request.node, memoryMiB: vm.memoryMiB)
+        if !request.replace, try decision.hypervisor.domain(named: definition.name) != nil {
+            throw FerryFailure("a domain named \(definition.name) already exists on node \(decision.node.name); use --replace or another --name")
+        }
+        return Prepared(
+            inspection: inspection, node: decision.node, hypervisor: decision.hypervisor, definition: definition,
+            images: images, secret: secret, notes: decision.notes + definition.notes)
+    }
+
+    /// Imports the disks and registers the domain.
+    public func run(
+        _ prepared: Prepared, report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
+    ) async throws -> Outcome {
+        let pool = try cluster.ioContext(pool: request.pool, namespace: request.namespace)
+        var items: [MultiDiskImport.Item] = []
+        var opened: [VirtualDisk] = []
+        defer { opened.forEach { $0.close() } }
+        for (disk, target) in zip(prepared.inspection.disks, prepared.images) {
+            guard let path = disk.path else { continue }
+            let reader = try VirtualDisk.open(path, options: request.openOptions)
+            opened.append(reader)
+            items.append(
+                MultiDiskImport.Item(
+                    disk: reader, sourceName: path,
+                    sourceIdentity: SourceIdentity.of(path: path, capacity: reader.capacity), imageName: target.image))
+        }
+        let imports = try await MultiDiskImport(items: items, pool: pool, options: request.importOptions).run(report: report)
+
+        let key = try Keyring(path: try cluster.keyringPath()).keyBytes(for: cluster.configuration.entityName)
+        do {
+            let registration = try DomainRegistrar(hypervisor: prepared.hypervisor).register(
+                prepared.definition, secret: prepared.secret, key: key,
+                options: .init(replace: request.replace, start: request.start))
+            return Outcome(prepared: prepared, imports: imports, registration: registration)
+        } catch {
+            let images = prepared.images.map(\.description).joined(separator: ", ")
+            throw FerryFailure("disks imported to \(images), but registering \(prepared.definition.name) on \(prepared.node.name) failed: \(error); fix that and re-run with --resume (the images are reused, not copied again)")
+        }
+    }
+}
