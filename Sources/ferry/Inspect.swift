@@ -22,9 +22,12 @@ extension FerryCommand {
         @Option(help: "Additional directories extents and parent disks may live in (datastore roots).")
         var allowRoot: [String] = []
 
+        @Flag(help: "For an .ova: show only its first disk, not the VM its OVF describes.")
+        var disksOnly = false
+
         func run() async throws {
-            if path.lowercased().hasSuffix(".vmx") {
-                let inspection = try VMInspection.inspect(vmx: path, options: OpenOptions(allowedRoots: allowRoot))
+            if path.lowercased().hasSuffix(".vmx") || (path.lowercased().hasSuffix(".ova") && !disksOnly) {
+                let inspection = try VMInspection.inspect(source: path, options: OpenOptions(allowedRoots: allowRoot))
                 try emit(inspection, text: inspection.description)
                 if let problem = inspection.disks.compactMap(\.error).first {
                     throw FerryFailure(problem)

@@ -8,7 +8,7 @@ import VMwareConfig
 extension FerryCommand {
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Migrate a VMware VM (.vmx): import its disks into RBD and define a libvirt domain.",
+            abstract: "Migrate a VMware VM (.vmx or .ova): import its disks into RBD and define a libvirt domain.",
             discussion: """
                 Everything is checked before copying: disks, networks, hardware, the node's free memory, the
                 domain name. Disks import in parallel into POOL/NAME-diskN; the domain gets RBD network disks
@@ -18,7 +18,7 @@ extension FerryCommand {
                 """
         )
 
-        @Argument(help: "The VM's .vmx file.")
+        @Argument(help: "The VM's .vmx file or .ova package (disks are read in place inside the OVA).")
         var source: String
 
         @Option(help: "Target RBD pool (or POOL/NAMESPACE).")
@@ -96,7 +96,7 @@ extension FerryCommand {
             var importOptions = ImportOptions(writeWindow: parallel, resume: resume)
             importOptions.verify = true
             let request = VMMigration.Request(
-                vmx: source, pool: parts[0], namespace: parts.count == 2 ? parts[1] : nil, node: node,
+                source: source, pool: parts[0], namespace: parts.count == 2 ? parts[1] : nil, node: node,
                 inventory: inventory, plan: plan, datastores: DatastoreMap(try Self.datastoreMap(datastore)),
                 importOptions: importOptions, replace: replace, start: start)
             let migration = VMMigration(cluster: cluster, request: request)

@@ -49,11 +49,8 @@ struct MigrateCommandTests {
         ethernet0.address = "00:50:56:01:02:03"
         """.write(toFile: "\(folder)/\(vmName).vmx", atomically: true, encoding: .utf8)
 
-        // A Linux bridge for the NIC to attach to when the domain starts.
-        let bridge = "ferrybr\(Int.random(in: 100...999))"
-        try Command.run(["ip", "link", "add", bridge, "type", "bridge"])
+        let bridge = try Self.makeBridge()
         defer { _ = try? Command.run(["ip", "link", "delete", bridge]) }
-        try Command.run(["ip", "link", "set", bridge, "up"])
 
         let conf = try TestEnvironment.cephConfigFile()
         let pool = try RadosCluster(configuration: .fromEnvironment(configFile: conf)).ioContext(pool: TestEnvironment.pool)
@@ -112,6 +109,103 @@ struct MigrateCommandTests {
         #expect(again.status == 1)
         #expect(again.standardError.contains("already exists"))
         #expect(again.standardError.split(separator: "\n").count == 1)
+    }
+
+    @Test("an OVA (OVF + manifest + streamOptimized disk) migrates in place from the tar and boots",
+          .timeLimit(.minutes(5)))
+    func migrateOVA() async throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = directory.path
+        let vmName = TestEnvironment.uniqueName("ferry-mig-ova")
+        let marker = "FERRY-OVA \(vmName)"
+        let raw = "\(folder)/boot.raw"
+        _ = FileManager.default.createFile(atPath: raw, contents: Data(BootSector.printing(marker)))
+        try Command.run(["truncate", "-s", "8M", raw])
+        try Command.run(["qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", raw,
+                         "\(folder)/disk1.vmdk"])
+        try Self.ovf(name: vmName).write(toFile: "\(folder)/vm.ovf", atomically: true, encoding: .utf8)
+        let sums = try ["vm.ovf", "disk1.vmdk"].map { member in
+            let digest = String(decoding: try Command.run(["sha256sum", "\(folder)/\(member)"]), as: UTF8.self).prefix(64)
+            return "SHA256(\(member))= \(digest)\n"
+        }
+        try sums.joined().write(toFile: "\(folder)/vm.mf", atomically: true, encoding: .utf8)
+        try Command.run(["tar", "--format=ustar", "-C", folder, "-cf", "\(folder)/\(vmName).ova", "vm.ovf", "vm.mf", "disk1.vmdk"])
+
+        let conf = try TestEnvironment.cephConfigFile()
+        let pool = try RadosCluster(configuration: .fromEnvironment(configFile: conf)).ioContext(pool: TestEnvironment.pool)
+        let hypervisor = try Hypervisor(uri: TestEnvironment.libvirtURI)
+        let serialLog = "\(try TestEnvironment.clusterDirectory())/\(vmName)-serial.log"
+        defer {
+            if let domain = try? hypervisor.domain(named: vmName) {
+                try? domain.destroy()
+                try? domain.undefine()
+            }
+            try? pool.removeImage("\(vmName)-disk0", purgingSnapshots: true)
+            try? FileManager.default.removeItem(atPath: serialLog)
+        }
+        let bridge = try Self.makeBridge()
+        defer { _ = try? Command.run(["ip", "link", "delete", bridge]) }
+        let run = try FerryRun.run([
+            "migrate", "\(folder)/\(vmName).ova", "--pool", TestEnvironment.pool, "--conf", conf, "--progress", "none",
+            "--network", "VM Network=bridge:\(bridge)", "--serial-log", serialLog, "--start",
+        ])
+        #expect(run.status == 0, "\(run.standardError)")
+        let domain = try #require(try hypervisor.domain(named: vmName))
+        #expect(try domain.xml(inactive: true).contains("<mac address='00:50:56:0a:0b:0c'/>"))
+        var output = ""
+        for _ in 0..<120 where !output.contains(marker) {
+            try await Task.sleep(for: .milliseconds(500))
+            output = (try? String(contentsOfFile: serialLog, encoding: .utf8)) ?? ""
+        }
+        #expect(output.contains(marker), "serial log: \(output.suffix(300))")
+    }
+
+    /// A Linux bridge for the test VM's NIC to attach to when it starts; the caller deletes it.
+    static func makeBridge() throws -> String {
+        let name = "ferrybr\(Int.random(in: 100...999))"
+        try Command.run(["ip", "link", "add", name, "type", "bridge"])
+        try Command.run(["ip", "link", "set", name, "up"])
+        return name
+    }
+
+    static func ovf(name: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" \
+        xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" \
+        xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" \
+        xmlns:vmw="http://www.vmware.com/schema/ovf">
+          <References><File ovf:href="disk1.vmdk" ovf:id="file1"/></References>
+          <DiskSection><Info>Virtual disk information</Info>
+            <Disk ovf:capacity="8" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" \
+        ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+          </DiskSection>
+          <NetworkSection><Info>Networks</Info><Network ovf:name="VM Network"><Description>VM Network</Description></Network></NetworkSection>
+          <VirtualSystem ovf:id="\(name)">
+            <Info>A virtual machine</Info>
+            <Name>\(name)</Name>
+            <OperatingSystemSection ovf:id="101" vmw:osType="otherLinux64Guest"><Info>Guest OS</Info></OperatingSystemSection>
+            <VirtualHardwareSection>
+              <Info>Virtual hardware requirements</Info>
+              <System><vssd:ElementName>Virtual Hardware Family</vssd:ElementName><vssd:InstanceID>0</vssd:InstanceID>\
+        <vssd:VirtualSystemIdentifier>\(name)</vssd:VirtualSystemIdentifier><vssd:VirtualSystemType>vmx-14</vssd:VirtualSystemType></System>
+              <Item><rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits><rasd:ElementName>1 virtual CPU</rasd:ElementName>\
+        <rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+              <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ElementName>128MB of memory</rasd:ElementName>\
+        <rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>128</rasd:VirtualQuantity></Item>
+              <Item><rasd:Address>0</rasd:Address><rasd:ElementName>SCSI controller 0</rasd:ElementName><rasd:InstanceID>3</rasd:InstanceID>\
+        <rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>
+              <Item><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:ElementName>Hard disk 1</rasd:ElementName>\
+        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent>\
+        <rasd:ResourceType>17</rasd:ResourceType></Item>
+              <Item><rasd:Address>00:50:56:0a:0b:0c</rasd:Address><rasd:AddressOnParent>7</rasd:AddressOnParent>\
+        <rasd:Connection>VM Network</rasd:Connection><rasd:ElementName>Network adapter 1</rasd:ElementName>\
+        <rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
+            </VirtualHardwareSection>
+          </VirtualSystem>
+        </Envelope>
+        """
     }
 
     @Test("an unmapped VMware network is refused before anything is copied")

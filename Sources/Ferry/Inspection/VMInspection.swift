@@ -7,7 +7,11 @@ public struct VMInspection: Sendable, Codable {
     public struct Disk: Sendable, Codable {
         /// Where the disk sits on the VM, e.g. `scsi0:1`.
         public var slot: String
+        /// The disk file, or `archive.ova:member` for a disk inside an OVA.
         public var path: String?
+        /// For a disk inside an OVA: the archive and the member name.
+        public var archive: String?
+        public var member: String?
         public var info: DiskInfo?
         /// One line naming the file and the problem, when the disk cannot be imported.
         public var error: String?
@@ -18,6 +22,44 @@ public struct VMInspection: Sendable, Codable {
 
     /// True when every importable disk opened cleanly.
     public var isImportable: Bool { disks.allSatisfy { $0.error == nil } }
+
+    /// Inspects a `.vmx` or an `.ova`, chosen by the file name.
+    public static func inspect(
+        source path: String, datastores: DatastoreMap = DatastoreMap(), options: OpenOptions = .init()
+    ) throws -> VMInspection {
+        path.lowercased().hasSuffix(".ova")
+            ? try inspect(ova: path, options: options)
+            : try inspect(vmx: path, datastores: datastores, options: options)
+    }
+
+    /// Reads the OVF inside an OVA (checked against its manifest) and opens every disk it
+    /// attaches in place, inside the tar.
+    public static func inspect(ova path: String, options: OpenOptions = .init()) throws -> VMInspection {
+        let descriptor = try OVADescriptor(ova: path)
+        let ovf = try OVFParser().parse(descriptor.bytes, file: "\(path):\(descriptor.member)")
+        guard let vm = ovf.virtualMachines.first else {
+            throw FerryFailure("\(path): the OVF describes no virtual machine")
+        }
+        if ovf.virtualMachines.count > 1 {
+            throw FerryFailure("\(path): the OVF describes \(ovf.virtualMachines.count) virtual machines; Ferry migrates one VM per package")
+        }
+        let disks = vm.disks.filter { $0.deviceType == .disk }.map { device -> Disk in
+            let slot = "\(device.bus.rawValue)\(device.controller):\(device.unit)"
+            guard let member = device.fileName else {
+                return Disk(slot: slot, path: nil, error: "\(slot): the OVF gives this disk no file in the package")
+            }
+            var disk = Disk(slot: slot, path: "\(path):\(member)", archive: path, member: member)
+            do throws(VMDKError) {
+                let reader = try VirtualDisk.open(ova: path, member: member, options: options)
+                defer { reader.close() }
+                disk.info = reader.info
+            } catch {
+                disk.error = error.description
+            }
+            return disk
+        }
+        return VMInspection(vm: vm, disks: disks)
+    }
 
     /// Parses the VMX and opens every hard disk it attaches (the chain head of each, i.e.
     /// the newest snapshot's delta), validating all their tables.
@@ -39,6 +81,20 @@ public struct VMInspection: Sendable, Codable {
             }
         }
         return VMInspection(vm: vm, disks: disks)
+    }
+}
+
+extension VMInspection.Disk {
+    /// Opens the disk for reading, in place inside its OVA when it lives in one.
+    public func open(options: OpenOptions) throws(VMDKError) -> VirtualDisk? {
+        if let archive, let member { return try VirtualDisk.open(ova: archive, member: member, options: options) }
+        return try path.map { (path) throws(VMDKError) in try VirtualDisk.open(path, options: options) }
+    }
+
+    /// What identifies the source for `--resume`: the file (or the archive and member).
+    public func sourceIdentity(capacity: UInt64) -> String? {
+        if let archive, let member { return SourceIdentity.of(path: archive, capacity: capacity) + ";member=\(member)" }
+        return path.map { SourceIdentity.of(path: $0, capacity: capacity) }
     }
 }
 

@@ -4,7 +4,7 @@ import Libvirt
 import VMDK
 import VMwareConfig
 
-/// One VM's migration: inspect the VMX, place it on a node, import every disk into RBD in
+/// One VM's migration: inspect the VMX or OVA, place it on a node, import every disk into RBD in
 /// parallel, then define (and optionally start) its libvirt domain with RBD network disks.
 ///
 /// Everything that can be refused is refused before the first byte is copied: unreadable
@@ -13,7 +13,8 @@ import VMwareConfig
 /// marked so, and `--resume` reuses them instead of copying again.
 public struct VMMigration: Sendable {
     public struct Request: Sendable {
-        public var vmx: String
+        /// The VM's `.vmx` or `.ova`.
+        public var source: String
         public var pool: String
         public var namespace: String?
         public var node: String?
@@ -26,11 +27,11 @@ public struct VMMigration: Sendable {
         public var start: Bool
 
         public init(
-            vmx: String, pool: String, namespace: String? = nil, node: String? = nil, inventory: NodeInventory,
+            source: String, pool: String, namespace: String? = nil, node: String? = nil, inventory: NodeInventory,
             plan: DomainPlan, datastores: DatastoreMap = DatastoreMap(), openOptions: OpenOptions = .init(),
             importOptions: ImportOptions = .init(), replace: Bool = false, start: Bool = false
         ) {
-            self.vmx = vmx
+            self.source = source
             self.pool = pool
             self.namespace = namespace
             self.node = node
@@ -72,7 +73,7 @@ public struct VMMigration: Sendable {
     /// Every check that needs no copying: the dry run stops here.
     public func prepare() throws -> Prepared {
         let inspection = try VMInspection.inspect(
-            vmx: request.vmx, datastores: request.datastores, options: request.openOptions)
+            source: request.source, datastores: request.datastores, options: request.openOptions)
         if let problem = inspection.disks.compactMap(\.error).first { throw FerryFailure(problem) }
         let vm = inspection.vm
         let base = DomainName.sanitize(request.plan.name ?? vm.name)
@@ -104,13 +105,12 @@ public struct VMMigration: Sendable {
         var opened: [VirtualDisk] = []
         defer { opened.forEach { $0.close() } }
         for (disk, target) in zip(prepared.inspection.disks, prepared.images) {
-            guard let path = disk.path else { continue }
-            let reader = try VirtualDisk.open(path, options: request.openOptions)
+            guard let reader = try disk.open(options: request.openOptions), let path = disk.path,
+                let identity = disk.sourceIdentity(capacity: reader.capacity)
+            else { continue }
             opened.append(reader)
             items.append(
-                MultiDiskImport.Item(
-                    disk: reader, sourceName: path,
-                    sourceIdentity: SourceIdentity.of(path: path, capacity: reader.capacity), imageName: target.image))
+                MultiDiskImport.Item(disk: reader, sourceName: path, sourceIdentity: identity, imageName: target.image))
         }
         let imports = try await MultiDiskImport(items: items, pool: pool, options: request.importOptions).run(report: report)
 
