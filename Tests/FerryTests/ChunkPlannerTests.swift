@@ -19,14 +19,21 @@ struct ChunkPlannerTests {
         ]
         let chunks = ChunkPlanner.chunks(for: map, objectSize: object, capacity: 1 << 40)
         #expect(chunks == [
-            // Object 0: from the first data byte to the last, the gap in between reads as zeros.
-            ImportChunk(offset: 0, length: Int(4 << 20)),
+            // Object 0: from the first data byte to the last; only the data parts are read.
+            ImportChunk(offset: 0, length: Int(4 << 20),
+                        parts: [0..<65536, 1_114_112..<1_179_648, 4_190_208..<4_194_304]),
             ImportChunk(offset: 4 << 20, length: 4096),
         ])
         // A disk ending off the grid: the last chunk stops at the disk's end.
         let tail = ChunkPlanner.chunks(for: [AllocationRun(offset: 5000, length: 100, kind: .data)], objectSize: object,
                                        capacity: 5100)
         #expect(tail == [ImportChunk(offset: 4096, length: 1004)])
+        // Runs closer than a block merge into one part on the grid.
+        let close = ChunkPlanner.chunks(
+            for: [AllocationRun(offset: 100, length: 100, kind: .data), AllocationRun(offset: 300, length: 7000, kind: .unallocated),
+                  AllocationRun(offset: 7300, length: 10, kind: .data)],
+            objectSize: object, capacity: 1 << 30)
+        #expect(close == [ImportChunk(offset: 0, length: 8192, parts: [0..<8192])])
         for chunk in chunks {
             #expect(chunk.offset / object == (chunk.end - 1) / object, "chunk crosses an object boundary")
         }
@@ -59,6 +66,11 @@ struct ZeroScanTests {
         let ranges = bytes.withUnsafeBytes { ZeroScan.nonZeroRanges($0) }
         #expect(ranges == [0..<4096, 8192..<16384, 20480..<20580])
         #expect([UInt8](repeating: 0, count: 70000).withUnsafeBytes { ZeroScan.nonZeroRanges($0) }.isEmpty)
+        // Scanning only the parts gives the whole-buffer answer, touching runs merged.
+        bytes[4096 * 4] = 5  // block 4: touches block 3 across the part boundary
+        let whole = bytes.withUnsafeBytes { ZeroScan.nonZeroRanges($0) }
+        let parted = bytes.withUnsafeBytes { ZeroScan.nonZeroRanges($0, within: [0..<4096, 8192..<16384, 16384..<20580]) }
+        #expect(parted == whole)
     }
 }
 

@@ -125,8 +125,8 @@ public struct DiskImporter: Sendable {
         let resumeFrom = options.resume ? UInt64(try image.metadata(ImportMetadata.checkpoint) ?? "0") ?? 0 : 0
         let firstWrite = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
         let progress = ImportProgress(
-            totalBytes: chunks.reduce(0) { $0 + UInt64($1.length) },
-            resumedBytes: chunks[..<firstWrite].reduce(0) { $0 + UInt64($1.length) })
+            totalBytes: chunks.reduce(0) { $0 + UInt64($1.dataLength) },
+            resumedBytes: chunks[..<firstWrite].reduce(0) { $0 + UInt64($1.dataLength) })
         let tracker = CheckpointTracker(chunks: Array(chunks[firstWrite...]), capacity: disk.capacity)
 
         let pipeline = WritePipeline(

@@ -72,13 +72,15 @@ final class WritePipeline: Sendable {
             inFlight.enter()
             let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<chunk.length])
             do {
-                try disk.read(into: data, at: chunk.offset)
+                for part in chunk.parts {
+                    try disk.read(into: UnsafeMutableRawBufferPointer(rebasing: data[part]), at: chunk.offset + UInt64(part.lowerBound))
+                }
             } catch {
                 release(buffer)
                 fail(error)
                 return
             }
-            let ranges = ZeroScan.nonZeroRanges(UnsafeRawBufferPointer(data))
+            let ranges = ZeroScan.nonZeroRanges(UnsafeRawBufferPointer(data), within: chunk.parts)
             if let digest = ContentDigest.object(UnsafeRawBufferPointer(data), at: chunk.offset, ranges: ranges) {
                 digests.withLock { $0[chunk.offset / objectSize] = digest }
             }
@@ -129,7 +131,7 @@ final class WritePipeline: Sendable {
     private func finish(chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer, written: Bool = true) {
         if written {
             tracker.complete(index - firstWrite)
-            progress.chunkCompleted(length: chunk.length)
+            progress.chunkCompleted(length: chunk.dataLength)
         }
         release(buffer)
     }

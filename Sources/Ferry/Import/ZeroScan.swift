@@ -25,6 +25,24 @@ public enum ZeroScan {
         return ranges
     }
 
+    /// Non-zero ranges of `buffer` looking only inside `parts` (sorted, disjoint, on the
+    /// block grid); bytes outside them are known zeros and never read. Runs that touch across
+    /// two parts merge, so the result is the same as scanning the whole buffer would give.
+    public static func nonZeroRanges(_ buffer: UnsafeRawBufferPointer, within parts: [Range<Int>]) -> [Range<Int>] {
+        var merged: [Range<Int>] = []
+        for part in parts {
+            for range in nonZeroRanges(UnsafeRawBufferPointer(rebasing: buffer[part])) {
+                let shifted = (range.lowerBound + part.lowerBound)..<(range.upperBound + part.lowerBound)
+                if let last = merged.last, last.upperBound == shifted.lowerBound {
+                    merged[merged.count - 1] = last.lowerBound..<shifted.upperBound
+                } else {
+                    merged.append(shifted)
+                }
+            }
+        }
+        return merged
+    }
+
     /// Word-wise test; the loads are unaligned-safe and the compiler vectorises the OR.
     @inline(__always)
     static func isZero(_ block: UnsafeRawBufferPointer) -> Bool {
