@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import VMwareConfig
 
 /// VMX inputs from virt-v2v, ManageIQ and virt-manager, checked against what those projects
@@ -144,17 +145,10 @@ struct PeerVMXTests {
     /// A VMware appliance shipped as a zip (minix/MS-DOS.vmx); the .vmx is taken out with
     /// unzip(1), since unpacking zips is not the VMX parser's job.
     @Test func virtConvertZippedAppliance() throws {
-        let unzip = Process()
-        unzip.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        unzip.arguments = [
-            "-p", PeerData.path("virt-manager-virtconv/virtconv-files/vmx_input/test-vmx-zip.zip"), "minix/MS-DOS.vmx",
-        ]
-        let pipe = Pipe()
-        unzip.standardOutput = pipe
-        try unzip.run()
-        let bytes = [UInt8](pipe.fileHandleForReading.readDataToEndOfFile())
-        unzip.waitUntilExit()
-        #expect(unzip.terminationStatus == 0)
+        let bytes = [UInt8](try Command.run([
+            "unzip", "-p", PeerData.path("virt-manager-virtconv/virtconv-files/vmx_input/test-vmx-zip.zip"),
+            "minix/MS-DOS.vmx",
+        ]))
         let document = try VMXDocument(bytes: bytes, file: "test-vmx-zip.zip:minix/MS-DOS.vmx")
         let vm = try VMXParser().parse(document, vmxDirectory: "/unpacked/minix")
         #expect(vm.name == "minix")
