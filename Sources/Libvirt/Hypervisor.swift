@@ -55,12 +55,34 @@ public final class Hypervisor: Sendable {
             guard virNodeGetInfo(connection, &info) == 0 else {
                 throw LibvirtError.last(operation: "get node info", uri: uri)
             }
-            let free = virNodeGetFreeMemory(connection)
-            if free == 0 { throw LibvirtError.last(operation: "get free memory", uri: uri) }
+            let free = try availableMemory(connection)
             return NodeInfo(
                 memoryBytes: UInt64(info.memory) * 1024, freeMemoryBytes: UInt64(free), cpus: Int(info.cpus),
                 sockets: Int(info.sockets), coresPerSocket: Int(info.cores), threadsPerCore: Int(info.threads))
         }
+    }
+
+    /// Memory a new guest can get: free plus buffers and page cache, which the kernel hands
+    /// back on demand (`virNodeGetMemoryStats`, all cells). `virNodeGetFreeMemory` alone
+    /// reports only never-used pages, a fraction of the truth on any busy host.
+    private func availableMemory(_ connection: virConnectPtr) throws(LibvirtError) -> UInt64 {
+        let allCells = Int32(VIR_NODE_MEMORY_STATS_ALL_CELLS.rawValue)
+        var count: Int32 = 0
+        guard virNodeGetMemoryStats(connection, allCells, nil, &count, 0) == 0, count > 0 else {
+            throw LibvirtError.last(operation: "get memory statistics", uri: uri)
+        }
+        var stats = [virNodeMemoryStats](repeating: virNodeMemoryStats(), count: Int(count))
+        guard virNodeGetMemoryStats(connection, allCells, &stats, &count, 0) == 0 else {
+            throw LibvirtError.last(operation: "get memory statistics", uri: uri)
+        }
+        var kibibytes: UInt64 = 0
+        for stat in stats.prefix(Int(count)) {
+            let field = withUnsafeBytes(of: stat.field) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if ["free", "buffers", "cached"].contains(field) { kibibytes += UInt64(stat.value) }
+        }
+        return kibibytes * 1024
     }
 
     /// The node's host name (`virConnectGetHostname`).
@@ -78,6 +100,7 @@ public final class Hypervisor: Sendable {
 /// What `virsh nodeinfo` reports, plus free memory.
 public struct NodeInfo: Sendable, Hashable {
     public var memoryBytes: UInt64
+    /// Free memory including reclaimable buffers and page cache (what a new guest can use).
     public var freeMemoryBytes: UInt64
     public var cpus: Int
     public var sockets: Int
