@@ -83,36 +83,13 @@ struct CommandLineTests {
 
 @Suite("ferry inspect")
 struct InspectCommandTests {
-    static let vmx = """
-        .encoding = "UTF-8"
-        config.version = "8"
-        virtualHW.version = "14"
-        displayName = "web01"
-        memSize = "512"
-        numvcpus = "2"
-        cpuid.coresPerSocket = "2"
-        guestOS = "otherlinux-64"
-        uuid.bios = "42 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8"
-        scsi0.present = "TRUE"
-        scsi0.virtualDev = "lsilogic"
-        scsi0:0.present = "TRUE"
-        scsi0:0.fileName = "web01.vmdk"
-        sata0.present = "TRUE"
-        sata0:1.present = "TRUE"
-        sata0:1.fileName = "data.vmdk"
-        ethernet0.present = "TRUE"
-        ethernet0.virtualDev = "vmxnet3"
-        ethernet0.networkName = "VM Network"
-        ethernet0.addressType = "static"
-        ethernet0.address = "00:50:56:01:02:03"
-        """
-
     @Test("a .vmx lists the VM's hardware and inspects every disk; a broken disk fails the command")
     func vmx() throws {
         let directory = try TestEnvironment.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let folder = directory.path
-        try Self.vmx.write(toFile: "\(folder)/web01.vmx", atomically: true, encoding: .utf8)
+        try ImportFixtures.vmx(name: "web01", memoryMiB: 512, vcpus: 2, coresPerSocket: 2)
+            .write(toFile: "\(folder)/web01.vmx", atomically: true, encoding: .utf8)
         try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", "\(folder)/web01.vmdk", "64M"])
         try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=monolithicFlat", "\(folder)/data.vmdk", "32M"])
 

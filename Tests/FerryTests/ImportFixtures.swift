@@ -50,6 +50,34 @@ enum ImportFixtures {
         return try digest(ofFile: raw)
     }
 
+    /// A VMX as vSphere writes one: SCSI boot disk `NAME.vmdk` on an LSI Logic controller,
+    /// SATA disk `data.vmdk`, a vmxnet3 NIC on "VM Network" with a static MAC.
+    static func vmx(name: String, memoryMiB: Int, vcpus: Int, coresPerSocket: Int) -> String {
+        """
+        .encoding = "UTF-8"
+        config.version = "8"
+        virtualHW.version = "14"
+        displayName = "\(name)"
+        memSize = "\(memoryMiB)"
+        numvcpus = "\(vcpus)"
+        cpuid.coresPerSocket = "\(coresPerSocket)"
+        guestOS = "otherlinux-64"
+        uuid.bios = "42 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8"
+        scsi0.present = "TRUE"
+        scsi0.virtualDev = "lsilogic"
+        scsi0:0.present = "TRUE"
+        scsi0:0.fileName = "\(name).vmdk"
+        sata0.present = "TRUE"
+        sata0:1.present = "TRUE"
+        sata0:1.fileName = "data.vmdk"
+        ethernet0.present = "TRUE"
+        ethernet0.virtualDev = "vmxnet3"
+        ethernet0.networkName = "VM Network"
+        ethernet0.addressType = "static"
+        ethernet0.address = "00:50:56:01:02:03"
+        """
+    }
+
     static func removeImage(_ pool: IOContext, _ name: String) {
         try? pool.removeImage(name, purgingSnapshots: true)
     }

@@ -26,28 +26,8 @@ struct MigrateCommandTests {
                          "\(folder)/data-src.vmdk"])
         try Command.run(["qemu-img", "convert", "-f", "vmdk", "-O", "vmdk", "-o", "subformat=streamOptimized",
                          "\(folder)/data-src.vmdk", "\(folder)/data.vmdk"])
-        try """
-        .encoding = "UTF-8"
-        config.version = "8"
-        virtualHW.version = "14"
-        displayName = "\(vmName)"
-        memSize = "128"
-        numvcpus = "1"
-        guestOS = "otherlinux-64"
-        uuid.bios = "42 1a 2b 3c 4d 5e 6f 70-81 92 a3 b4 c5 d6 e7 f8"
-        scsi0.present = "TRUE"
-        scsi0.virtualDev = "lsilogic"
-        scsi0:0.present = "TRUE"
-        scsi0:0.fileName = "\(vmName).vmdk"
-        sata0.present = "TRUE"
-        sata0:1.present = "TRUE"
-        sata0:1.fileName = "data.vmdk"
-        ethernet0.present = "TRUE"
-        ethernet0.virtualDev = "vmxnet3"
-        ethernet0.networkName = "VM Network"
-        ethernet0.addressType = "static"
-        ethernet0.address = "00:50:56:01:02:03"
-        """.write(toFile: "\(folder)/\(vmName).vmx", atomically: true, encoding: .utf8)
+        try ImportFixtures.vmx(name: vmName, memoryMiB: 128, vcpus: 1, coresPerSocket: 1)
+            .write(toFile: "\(folder)/\(vmName).vmx", atomically: true, encoding: .utf8)
 
         let bridge = try Self.makeBridge()
         defer { _ = try? Command.run(["ip", "link", "delete", bridge]) }
