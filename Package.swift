@@ -25,8 +25,9 @@ let package = Package(
         .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CXXHash", providers: [.apt(["libxxhash-dev"])]),
 
-        .target(name: "Hashing", dependencies: ["CCrypto"], swiftSettings: swiftSettings),
+        .target(name: "Hashing", dependencies: ["CCrypto", "CXXHash"], swiftSettings: swiftSettings),
 
         .target(name: "Ceph", dependencies: ["CCeph"], swiftSettings: swiftSettings),
         .target(name: "Libvirt", dependencies: ["CLibvirt"], swiftSettings: swiftSettings),

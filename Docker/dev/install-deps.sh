@@ -24,8 +24,8 @@ packages=(
     qemu-system-x86 qemu-block-extra qemu-utils ovmf
     # VMDK streamOptimized grains are deflate-compressed.
     libdeflate-dev pkg-config
-    # OpenSSL's libcrypto for SHA digests (image digests, OVA manifests).
-    libssl-dev
+    # OpenSSL's libcrypto for SHA digests (OVA manifests); xxHash for imported disks' content digests.
+    libssl-dev libxxhash-dev
     # Used by the dev scripts: uuidgen (uuid-runtime), pgrep (procps), ip/ss for debugging (iproute2),
     # JSON parsing of `ceph status` (python3), numfmt/timeout (coreutils), useradd
     # (passwd), xxd for inspecting boot sectors and disk headers in tests.

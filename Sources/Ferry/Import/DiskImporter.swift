@@ -132,11 +132,13 @@ public struct DiskImporter: Sendable {
         let pipeline = WritePipeline(
             disk: disk, image: image, chunks: chunks, firstWrite: firstWrite, tracker: tracker, progress: progress,
             objectSize: info.objectSize, window: window, readers: options.readers)
+        // Wake at least as often as checkpoints are due; progress is reported on the same beat.
+        let tick = min(Duration.milliseconds(500), options.checkpointInterval)
         let reporter = Task {
             var lastCheckpoint = ContinuousClock.now
             var savedWatermark = resumeFrom
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500))
+                try? await Task.sleep(for: tick)
                 report(progress.snapshot())
                 if ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
                     lastCheckpoint = .now

@@ -88,7 +88,9 @@ final class WritePipeline: Sendable {
                 release(buffer)
                 continue
             }
-            submitWrites(of: UnsafeRawBufferPointer(data), ranges: ranges, chunk: chunk, index: index, buffer: buffer)
+            submitWrites(
+                of: UnsafeRawBufferPointer(data), ranges: ZeroScan.coalesced(ranges, within: chunk.parts),
+                chunk: chunk, index: index, buffer: buffer)
         }
     }
 

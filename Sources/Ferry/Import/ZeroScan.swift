@@ -43,6 +43,27 @@ public enum ZeroScan {
         return merged
     }
 
+    /// Zero gaps shorter than this between two non-zero runs are written anyway: each RBD
+    /// write costs the OSD a transaction, and a file system's data is fragmented into many
+    /// short runs, so fewer, longer writes beat skipping a few zero blocks.
+    public static let smallestSkippedGap = 64 * 1024
+
+    /// `ranges` with short zero gaps filled in, for writing — only where the gap lies inside
+    /// one data part (bytes between parts were never read and must not be written).
+    public static func coalesced(_ ranges: [Range<Int>], within parts: [Range<Int>]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        for range in ranges {
+            if let last = result.last, range.lowerBound - last.upperBound < smallestSkippedGap,
+                parts.contains(where: { $0.lowerBound <= last.lowerBound && range.upperBound <= $0.upperBound })
+            {
+                result[result.count - 1] = last.lowerBound..<range.upperBound
+            } else {
+                result.append(range)
+            }
+        }
+        return result
+    }
+
     /// Word-wise test; the loads are unaligned-safe and the compiler vectorises the OR.
     @inline(__always)
     static func isZero(_ block: UnsafeRawBufferPointer) -> Bool {
