@@ -48,6 +48,9 @@ extension FerryCommand {
         @Option(help: "Additional directories extents and parent disks may live in (datastore roots).")
         var allowRoot: [String] = []
 
+        @Option(help: "Cap the import at this many MiB/s (to spare production traffic).")
+        var maxRate: Double?
+
         @Option(help: "Seconds between checkpoints written to the image's metadata.")
         var checkpointInterval: Double = 2
 
@@ -57,6 +60,7 @@ extension FerryCommand {
         func validate() throws {
             guard parallel >= 1, parallel <= 256 else { throw ValidationError("--parallel must be 1…256") }
             guard readers >= 1, readers <= 64 else { throw ValidationError("--readers must be 1…64") }
+            if let maxRate, !(maxRate > 0) { throw ValidationError("--max-rate must be a positive number of MiB/s") }
             guard checkpointInterval > 0, checkpointInterval <= 3600 else {
                 throw ValidationError("--checkpoint-interval must be between 0 and 3600 seconds")
             }
@@ -74,7 +78,8 @@ extension FerryCommand {
             let pool = try cluster.ioContext(pool: target.pool, namespace: target.namespace)
             var options = ImportOptions(
                 writeWindow: parallel, readers: readers, resume: resume, verify: verify,
-                checkpointInterval: .milliseconds(Int(checkpointInterval * 1000)))
+                checkpointInterval: .milliseconds(Int(checkpointInterval * 1000)),
+                maxBytesPerSecond: maxRate.map { UInt64($0 * 1_048_576) })
             options.image.order = objectSize.flatMap(ImageCreateOptions.order(forObjectSize:))
             options.image.dataPool = dataPool
             options.image.features = imageFeature.flatMap(ImageFeatures.init(parsing:))

@@ -27,7 +27,7 @@ struct OSDRestartTests {
         defer { try? pool.removeImage(name, purgingSnapshots: true) }
 
         let importer = try FerryProcess.start([
-            "import-disk", path, spec, "--conf", conf, "--progress", "none", "--parallel", "1", "--readers", "1",
+            "import-disk", path, spec, "--conf", conf, "--progress", "none", "--max-rate", "100",
             "--checkpoint-interval", "0.1", "--verify",
         ])
         var started = false

@@ -129,6 +129,26 @@ struct DiskImporterTests {
         }
     }
 
+    @Test("--max-rate caps the bytes moved per second (a lower bound on time, never an upper one)")
+    func rateCap() async throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("disk.vmdk").path
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", path, "64M"])
+        try Command.run(["qemu-io", "-f", "vmdk", "-c", "write -P 0x21 0 64M", path])
+        let name = TestEnvironment.uniqueName("import-rate")
+        defer { ImportFixtures.removeImage(pool, name) }
+        let disk = try VirtualDisk.open(path)
+        let started = ContinuousClock.now
+        let result = try await DiskImporter(
+            disk: disk, sourceName: path, sourceIdentity: path, pool: pool, imageName: name,
+            options: ImportOptions(maxBytesPerSecond: 32 << 20)
+        ).run()
+        // 64 MiB at 32 MiB/s is 2 s; the limiter grants at most a one-second burst.
+        #expect(ContinuousClock.now - started >= .milliseconds(900))
+        #expect(result.writtenBytes == 64 << 20)
+    }
+
     @Test("a bad source fails before any image is created")
     func badSourceCreatesNothing() async throws {
         let directory = try TestEnvironment.scratchDirectory()

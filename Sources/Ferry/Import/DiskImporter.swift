@@ -47,7 +47,9 @@ public struct DiskImporter: Sendable {
         let image = try openTarget()
         do {
             let window = try window
-                ?? ImportWindow(buffers: options.writeWindow + options.readers, bufferSize: Int(image.stat().objectSize))
+                ?? ImportWindow(
+                    buffers: options.writeWindow + options.readers, bufferSize: Int(image.stat().objectSize),
+                    maxBytesPerSecond: options.maxBytesPerSecond)
             let result = try await importInto(image, map: map, window: window, report: report)
             try image.close()
             return result

@@ -17,12 +17,15 @@ public struct ImportOptions: Sendable {
     public var snapshotName: String?
     /// How often the resume watermark is written to the image's metadata.
     public var checkpointInterval: Duration
+    /// A cap on the bytes per second this import (or the window it shares) moves; nil for none.
+    public var maxBytesPerSecond: UInt64?
 
     public init(
         image: ImageCreateOptions = .init(), writeWindow: Int = 16, readers: Int = ImportOptions.defaultReaders,
         resume: Bool = false, verify: Bool = false, snapshotName: String? = "ferry-imported",
-        checkpointInterval: Duration = .seconds(2)
+        checkpointInterval: Duration = .seconds(2), maxBytesPerSecond: UInt64? = nil
     ) {
+        self.maxBytesPerSecond = maxBytesPerSecond
         self.image = image
         self.writeWindow = writeWindow
         self.readers = readers

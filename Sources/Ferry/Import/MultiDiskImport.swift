@@ -36,7 +36,9 @@ public struct MultiDiskImport: Sendable {
         report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
     ) async throws -> [ImportResult] {
         let objectSize = max(4 << 20, 1 << (options.image.order ?? 22))
-        let window = ImportWindow(buffers: options.writeWindow + options.readers, bufferSize: objectSize)
+        let window = ImportWindow(
+            buffers: options.writeWindow + options.readers, bufferSize: objectSize,
+            maxBytesPerSecond: options.maxBytesPerSecond)
         return try await withThrowingTaskGroup(of: (Int, ImportResult).self) { group in
             for (index, item) in items.enumerated() {
                 let importer = DiskImporter(

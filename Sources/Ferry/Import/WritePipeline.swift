@@ -16,6 +16,7 @@ final class WritePipeline: Sendable {
     private let tracker: CheckpointTracker
     private let progress: ImportProgress
     private let pool: BufferPool
+    private let rateLimiter: RateLimiter?
     private let readers: Int
     private let nextChunk = Atomic<Int>(0)
     private let firstError = Mutex<(any Error)?>(nil)
@@ -37,6 +38,7 @@ final class WritePipeline: Sendable {
         self.readers = max(1, readers)
         precondition(window.bufferSize >= Int(objectSize), "window buffers smaller than an RBD object")
         self.pool = window.pool
+        self.rateLimiter = window.rateLimiter
     }
 
     /// Asks the readers to stop after their current chunk (cancellation, shutdown).
@@ -68,6 +70,7 @@ final class WritePipeline: Sendable {
             let index = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
             guard index < chunks.count else { return }
             let chunk = chunks[index]
+            if index >= firstWrite { rateLimiter?.acquire(chunk.dataLength) }
             let buffer = pool.take()
             inFlight.enter()
             let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<chunk.length])
