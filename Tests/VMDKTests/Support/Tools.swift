@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import TestSupport
 
 /// Runs qemu-img / qemu-io and other helpers; a failing tool fails the test with its stderr.
 enum Tool {
@@ -11,10 +10,26 @@ enum Tool {
         var description: String { "\(command) exited \(status): \(stderr)" }
     }
 
-    /// Runs a tool through TestSupport's spawner (posix_spawn + waitpid, output in files).
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
-        String(decoding: try Command.run([executable] + arguments, in: directory), as: UTF8.self)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/" + executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(
+                command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus,
+                stderr: String(decoding: errors, as: UTF8.self))
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// `qemu-img ARGS`, run inside `directory` so relative names in descriptors stay relative.
