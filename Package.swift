@@ -60,7 +60,7 @@ let package = Package(
             name: "FerryTests", dependencies: ["Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),
         // Fault injection on the shared cluster; run separately (see Docker/dev/test.sh).
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VMwareConfigTests", dependencies: ["VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),
     ]

@@ -17,15 +17,10 @@ public enum Spawn {
         public let errorFile: String
     }
 
-    public static func start(
-        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
-    ) throws -> Child {
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Child {
         let scratch = try TestEnvironment.scratchDirectory().path
         let outputFile = "\(scratch)/stdout"
         let errorFile = "\(scratch)/stderr"
-        // glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift, so a working
-        // directory is set by a shell that then execs the program.
-        let arguments = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0] + arguments } ?? arguments
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

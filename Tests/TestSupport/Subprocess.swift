@@ -6,13 +6,11 @@ public enum Command {
         public var description: String
     }
 
-    /// Runs `arguments[0]` (searched in PATH), in `directory` if given, and returns its
-    /// standard output; throws with standard error when it exits non-zero.
+    /// Runs `arguments[0]` (searched in PATH) and returns its standard output; throws with
+    /// standard error when it exits non-zero.
     @discardableResult
-    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil)
-        throws -> Data
-    {
-        let result = Spawn.wait(try Spawn.start(arguments, environment: environment, directory: directory))
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Data {
+        let result = Spawn.wait(try Spawn.start(arguments, environment: environment))
         guard result.status == 0 else {
             throw Failed(description: "\(arguments.joined(separator: " ")) exited \(result.status): \(String(decoding: result.errors, as: UTF8.self))")
         }
