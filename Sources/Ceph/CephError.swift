@@ -11,7 +11,7 @@ public struct CephError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Kind: Hashable, Sendable {
             case notFound, alreadyExists, permissionDenied, noSpace, timedOut, busy
-            case invalidArgument, connectionFailed, io, rangeError, unknown
+            case invalidArgument, connectionFailed, io, rangeError, conditionFailed, unknown
         }
         fileprivate let kind: Kind
 
@@ -35,6 +35,9 @@ public struct CephError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let io = Code(kind: .io)
         /// ERANGE: a buffer was too small (handled internally; rarely seen by callers).
         public static let rangeError = Code(kind: .rangeError)
+        /// ECANCELED: a guarded RADOS write found its condition false (e.g. an attribute changed
+        /// owner), so nothing was written.
+        public static let conditionFailed = Code(kind: .conditionFailed)
         /// Any errno without a code of its own; `errno` keeps the detail.
         public static let unknown = Code(kind: .unknown)
 
@@ -53,6 +56,7 @@ public struct CephError: Error, Sendable, Hashable, CustomStringConvertible {
             case ENOTCONN, ECONNREFUSED, ESHUTDOWN: .connectionFailed
             case EIO: .io
             case ERANGE: .rangeError
+            case ECANCELED: .conditionFailed
             default: .unknown
             }
         }
@@ -124,6 +128,7 @@ public struct CephError: Error, Sendable, Hashable, CustomStringConvertible {
         case ERANGE: "ERANGE"
         case ENOTCONN: "ENOTCONN"
         case ECONNREFUSED: "ECONNREFUSED"
+        case ECANCELED: "ECANCELED"
         default: nil
         }
     }
