@@ -32,11 +32,14 @@ public struct MultiDiskImport: Sendable {
 
     /// Runs every import; the first failure cancels the others (each keeps its checkpoint,
     /// so `--resume` continues all of them). `report` gets (item index, progress).
+    /// - Parameter shared: a window shared with other imports on this host (the service's
+    ///   host-wide budget and bandwidth cap); by default the disks get a window of their own.
     public func run(
+        window shared: ImportWindow? = nil,
         report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
     ) async throws -> [ImportResult] {
         let objectSize = max(4 << 20, 1 << (options.image.order ?? 22))
-        let window = ImportWindow(
+        let window = shared ?? ImportWindow(
             buffers: options.writeWindow + options.readers, bufferSize: objectSize,
             maxBytesPerSecond: options.maxBytesPerSecond)
         return try await withThrowingTaskGroup(of: (Int, ImportResult).self) { group in

@@ -1,0 +1,34 @@
+/// Says where a JSON or YAML document failed to decode, in the words an admin editing the
+/// file needs ("missing \"uri\" at .nodes[1]"), instead of the nested enums Swift prints.
+enum DecodingErrorText {
+    static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "missing \"\(key.stringValue)\" at \(path(context))"
+        case .typeMismatch(let type, let context)?:
+            return "wrong type at \(path(context)) (expected \(typeName(type)))"
+        case .valueNotFound(_, let context)?:
+            return "missing value at \(path(context))"
+        case .dataCorrupted(let context)?:
+            if context.codingPath.isEmpty { return context.debugDescription }
+            return "bad value at \(path(context)): \(context.debugDescription)"
+        default:
+            return String(describing: error)
+        }
+    }
+
+    static func path(_ context: DecodingError.Context) -> String {
+        let parts = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }
+        return parts.isEmpty ? "the top level" : parts.joined()
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "text"
+        case is Int.Type, is UInt64.Type: "a whole number"
+        case is Bool.Type: "true or false"
+        case is Double.Type: "a number"
+        default: "\(type)".lowercased().contains("array") ? "a list" : "a mapping"
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Ceph
+import Foundation
+
+extension JobStore {
+    /// Claims the next runnable job for a worker, or returns nil when there is none (or
+    /// another worker is choosing right now — call again shortly).
+    ///
+    /// Choosing happens under the scheduler lock, so two workers never count the same free
+    /// slot; the job itself is then taken with its own lease lock, which is what really
+    /// guarantees that no job runs twice at once.
+    public func claim(worker: String, scheduler: JobScheduler, leaseDuration: Duration) throws -> (JobLease, Job)? {
+        let cookie = "\(worker):\(UInt32.random(in: 0...UInt32.max))"
+        guard try context.lockExclusive(
+            Self.indexObject, lock: Self.schedulerLock, cookie: cookie, description: "ferry scheduler",
+            duration: .seconds(15))
+        else { return nil }
+        defer { _ = try? context.unlock(Self.indexObject, lock: Self.schedulerLock, cookie: cookie) }
+
+        let summaries = try summaries()
+        var held = try heldJobs(summaries)
+        var skipped: Set<String> = []
+        while let pick = scheduler.next(from: summaries.filter { !skipped.contains($0.id) }, held: held) {
+            skipped.insert(pick.id)
+            let object = Self.object(for: pick.id)
+            guard try context.lockExclusive(
+                object, lock: Self.leaseLock, cookie: cookie, description: "ferry worker \(worker)", duration: leaseDuration)
+            else {
+                held.insert(pick.id)
+                continue
+            }
+            let lease = JobLease(store: self, id: pick.id, cookie: cookie, duration: leaseDuration)
+            guard var job = try job(pick.id), job.state == .queued || job.state == .running else {
+                // The index was behind the record (a finished job); bring it up to date.
+                if let job = try job(pick.id) { try writeIndex(job) }
+                lease.release()
+                continue
+            }
+            let takeover = job.state == .running
+            job.state = .running
+            job.attempts += 1
+            job.worker = worker
+            job.startedAt = job.startedAt ?? Date()
+            job.notBefore = nil
+            job.note(
+                takeover
+                    ? "taken over by \(worker) after the lease of \(job.worker ?? "its worker") lapsed (attempt \(job.attempts))"
+                    : "claimed by \(worker) (attempt \(job.attempts) of \(job.maxAttempts))")
+            job.updatedAt = Date()
+            var write = RadosWrite()
+            write.setAttribute(Self.ownerAttribute, to: Array(cookie.utf8))
+            write.writeFull(JobCoding.encode(job))
+            try context.perform(write, on: object)
+            try writeIndex(job)
+            return (lease, job)
+        }
+        return nil
+    }
+
+    /// Ids of running jobs whose lease is held right now.
+    public func heldJobs(_ summaries: [JobSummary]) throws -> Set<String> {
+        var held: Set<String> = []
+        for summary in summaries where summary.state == .running {
+            if try !context.lockers(Self.object(for: summary.id), lock: Self.leaseLock).isEmpty {
+                held.insert(summary.id)
+            }
+        }
+        return held
+    }
+}

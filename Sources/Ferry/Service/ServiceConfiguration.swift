@@ -1,0 +1,193 @@
+import Ceph
+import Foundation
+import VMwareConfig
+import Yams
+
+/// `ferry serve` / `ferry worker` / `ferry run` settings, from one YAML file (see
+/// `config/ferry.example.yaml`, which documents every key). Every section is optional;
+/// what is left out takes the defaults below, so a one-host setup needs a few lines.
+public struct ServiceConfiguration: Sendable {
+    public struct Cluster: Codable, Sendable, Hashable {
+        /// Like `CEPH_CONF` / `--conf`.
+        public var conf: String?
+        /// cephx user without `client.` (`--id`).
+        public var id: String?
+        public var keyring: String?
+        /// Seconds before an unreachable monitor is an error (`client_mount_timeout`).
+        public var mountTimeout: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case conf, id, keyring
+            case mountTimeout = "mount_timeout"
+        }
+    }
+
+    public struct Queue: Codable, Sendable, Hashable {
+        public var pool: String = "rbd"
+        public var namespace: String = "ferry-queue"
+    }
+
+    public struct Limits: Codable, Sendable, Hashable {
+        public var maxRunning: Int?
+        public var perNode: Int?
+        public var perDatastore: Int?
+        /// A cap on the bytes all imports on one host read and write together.
+        public var maxMiBPerSecond: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case maxRunning = "max_running", perNode = "per_node", perDatastore = "per_datastore"
+            case maxMiBPerSecond = "max_mib_per_second"
+        }
+    }
+
+    public struct Workers: Codable, Sendable, Hashable {
+        /// Jobs this host runs at once.
+        public var slots: Int = 2
+        /// RBD writes in flight on this host, across its jobs (each one object, 4 MiB).
+        public var writeWindow: Int = 16
+        public var readers: Int?
+        public var leaseSeconds: Int = 30
+        public var retryBackoffSeconds: Int = 30
+        public var pollSeconds: Double = 2
+
+        enum CodingKeys: String, CodingKey {
+            case slots, readers
+            case writeWindow = "write_window", leaseSeconds = "lease_seconds"
+            case retryBackoffSeconds = "retry_backoff_seconds", pollSeconds = "poll_seconds"
+        }
+    }
+
+    public struct Server: Codable, Sendable, Hashable {
+        /// `HOST:PORT`; loopback by default.
+        public var listen: String = "127.0.0.1:8080"
+        /// Bearer tokens: one `ROLE NAME SHA256HEX [EXPIRES]` line each (see `ferry token`).
+        public var tokenFile: String?
+        /// Listening beyond loopback without TLS must be asked for by name.
+        public var allowInsecureListen: Bool = false
+        /// Largest request body accepted (plans), in KiB.
+        public var maxBodyKiB: Int = 1024
+
+        enum CodingKeys: String, CodingKey {
+            case listen
+            case tokenFile = "token_file", allowInsecureListen = "allow_insecure_listen", maxBodyKiB = "max_body_kib"
+        }
+    }
+
+    public var cluster = Cluster()
+    public var queue = Queue()
+    /// KVM nodes; nil means this host's `LIBVIRT_DEFAULT_URI` (or `qemu:///system`) as "local".
+    public var nodes: [ClusterNode]?
+    /// Datastore name → local folder, for `/vmfs/volumes/...` paths in VMX files.
+    public var datastores: [String: String] = [:]
+    /// Folders plans may read VMs from; plans naming anything else are refused. Empty: no limit.
+    public var sourceRoots: [String] = []
+    /// Network mappings every plan starts from (a plan's own override them).
+    public var networks: [String: String] = [:]
+    public var limits = Limits()
+    public var workers = Workers()
+    public var server = Server()
+    /// Where the file was read from, for messages.
+    public var source: String = "built-in defaults"
+
+    public init() {}
+
+    /// Parses the YAML form.
+    /// - Throws: `PlanError` (file + field) for malformed YAML, unknown keys or bad values.
+    public init(yaml text: String, source: String) throws(PlanError) {
+        struct File: Decodable {
+            var cluster: Cluster?
+            var queue: Queue?
+            var nodes: [ClusterNode]?
+            var datastores: [String: String]?
+            var sourceRoots: [String]?
+            var networks: [String: String]?
+            var limits: Limits?
+            var workers: Workers?
+            var server: Server?
+            enum CodingKeys: String, CodingKey {
+                case cluster, queue, nodes, datastores, networks, limits, workers, server
+                case sourceRoots = "source_roots"
+            }
+        }
+        let file: File?
+        do {
+            let keys = try Self.topLevelKeys(text)
+            let known = ["cluster", "queue", "nodes", "datastores", "source_roots", "networks", "limits", "workers", "server"]
+            if let unknown = keys.first(where: { !known.contains($0) }) {
+                throw PlanError(source: source, message: "unknown section \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
+            }
+            file = try YAMLDecoder().decode(File?.self, from: text)
+        } catch let error as PlanError {
+            throw error
+        } catch {
+            throw PlanError(source: source, message: DecodingErrorText.describe(error))
+        }
+        self.source = source
+        cluster = file?.cluster ?? Cluster()
+        queue = file?.queue ?? Queue()
+        nodes = file?.nodes
+        datastores = file?.datastores ?? [:]
+        sourceRoots = (file?.sourceRoots ?? []).map { URL(fileURLWithPath: $0).standardized.path }
+        networks = file?.networks ?? [:]
+        limits = file?.limits ?? Limits()
+        workers = file?.workers ?? Workers()
+        server = file?.server ?? Server()
+        try validate()
+    }
+
+    public init(contentsOf path: String) throws(PlanError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PlanError(source: path, message: "cannot read the configuration: \((error as NSError).localizedDescription)")
+        }
+        try self.init(yaml: text, source: path)
+    }
+
+    private static func topLevelKeys(_ text: String) throws -> [String] {
+        guard case .mapping(let mapping)? = try Yams.compose(yaml: text) else { return [] }
+        return mapping.keys.compactMap(\.string)
+    }
+
+    private func validate() throws(PlanError) {
+        func fail(_ message: String) -> PlanError { PlanError(source: source, message: message) }
+        if let nodes { do { _ = try NodeInventory(nodes: nodes) } catch { throw fail("nodes: \(error.message)") } }
+        for (name, target) in networks where NetworkTarget(argument: target) == nil {
+            throw fail("networks: \"\(name)\" maps to \"\(target)\", not bridge:NAME, network:NAME or ovs:BRIDGE")
+        }
+        if workers.slots < 1 || workers.slots > 64 { throw fail("workers.slots must be 1…64, not \(workers.slots)") }
+        if workers.writeWindow < 1 || workers.writeWindow > 128 {
+            throw fail("workers.write_window must be 1…128, not \(workers.writeWindow)")
+        }
+        if workers.leaseSeconds < 6 { throw fail("workers.lease_seconds must be at least 6, not \(workers.leaseSeconds)") }
+        for (name, value) in [("max_running", limits.maxRunning), ("per_node", limits.perNode), ("per_datastore", limits.perDatastore), ("max_mib_per_second", limits.maxMiBPerSecond)] {
+            if let value, value < 1 { throw fail("limits.\(name) must be at least 1, not \(value)") }
+        }
+        if queue.pool.isEmpty || queue.namespace.isEmpty { throw fail("queue.pool and queue.namespace must not be empty") }
+        if let roots = Optional(sourceRoots), roots.contains(where: { !$0.hasPrefix("/") }) {
+            throw fail("source_roots must be absolute folders")
+        }
+    }
+
+    /// The cluster connection settings, with the command line's Ceph options filling gaps.
+    public func clusterConfiguration(fallback: ClusterConfiguration) -> ClusterConfiguration {
+        var configuration = fallback
+        if let conf = cluster.conf { configuration.configFile = conf }
+        if let id = cluster.id { configuration.userID = id }
+        if let keyring = cluster.keyring { configuration.keyring = keyring }
+        if let timeout = cluster.mountTimeout { configuration.options["client_mount_timeout"] = String(timeout) }
+        return configuration
+    }
+
+    /// The node inventory: the configured nodes, or this host's libvirt as "local".
+    public func inventory(defaultURI: String) throws -> NodeInventory {
+        try NodeInventory(nodes: nodes ?? [ClusterNode(name: "local", uri: defaultURI)])
+    }
+
+    public var scheduler: JobScheduler {
+        JobScheduler(limits: JobLimits(maxRunning: limits.maxRunning, perNode: limits.perNode, perDatastore: limits.perDatastore))
+    }
+
+    public var datastoreMap: DatastoreMap { DatastoreMap(datastores) }
+}

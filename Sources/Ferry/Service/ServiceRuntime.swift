@@ -1,0 +1,57 @@
+import Ceph
+import Foundation
+import Logging
+
+/// What `ferry serve`, `ferry worker` and `ferry run` share: the cluster connection, the
+/// queue, and a worker configured from the service configuration.
+public struct ServiceRuntime: Sendable {
+    public let configuration: ServiceConfiguration
+    public let cluster: RadosCluster
+    public let store: JobStore
+
+    /// Connects to the cluster and opens the queue.
+    /// - Parameter fallback: Ceph options from the command line / environment, used where
+    ///   the configuration file says nothing.
+    public init(configuration: ServiceConfiguration, fallback: ClusterConfiguration) throws {
+        self.configuration = configuration
+        cluster = try RadosCluster(configuration: configuration.clusterConfiguration(fallback: fallback))
+        store = try JobStore(cluster: cluster, pool: configuration.queue.pool, namespace: configuration.queue.namespace)
+    }
+
+    /// A worker for this host, with one import window (memory and bandwidth budget) for all its jobs.
+    public func worker(
+        defaultURI: String, logger: Logger = Logger(label: "ferry.worker"),
+        onImported: @escaping @Sendable (UInt64) -> Void = { _ in }
+    ) throws -> JobWorker {
+        let workers = configuration.workers
+        let window = ImportWindow(
+            buffers: workers.writeWindow + (workers.readers ?? ImportOptions.defaultReaders),
+            maxBytesPerSecond: configuration.limits.maxMiBPerSecond.map { UInt64($0) << 20 })
+        let environment = JobEnvironment(
+            cluster: cluster, inventory: try configuration.inventory(defaultURI: defaultURI),
+            datastores: configuration.datastoreMap, window: window,
+            readers: workers.readers ?? ImportOptions.defaultReaders,
+            leaseDuration: .seconds(workers.leaseSeconds), retryBackoff: .seconds(workers.retryBackoffSeconds))
+        return JobWorker(
+            store: store, environment: environment, scheduler: configuration.scheduler, slots: workers.slots,
+            pollInterval: .milliseconds(Int(workers.pollSeconds * 1000)), logger: logger, onImported: onImported)
+    }
+
+    /// Parses a plan and queues one job per VM.
+    /// - Parameter source: the plan's file name, or how it arrived ("plan from API").
+    public func submit(planText: String, source: String) throws -> [Job] {
+        let plan = try MigrationPlan(yaml: planText, source: source)
+        return try submit(plan)
+    }
+
+    public func submit(_ plan: MigrationPlan) throws -> [Job] {
+        let specs = try plan.jobSpecs(configuration: configuration)
+        return try store.submit(specs.map(\.spec), plan: plan.name, maxAttempts: specs.map(\.maxAttempts))
+    }
+
+    /// `LIBVIRT_DEFAULT_URI`, or `qemu:///system`: the node called "local" when the
+    /// configuration lists none.
+    public static var defaultLibvirtURI: String {
+        ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? "qemu:///system"
+    }
+}
