@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages. librados/librbd ship no .pc file,
@@ -59,7 +62,12 @@ let package = Package(
         .testTarget(
             name: "LibvirtTests", dependencies: ["Libvirt", "Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "FerryTests", dependencies: ["Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),
+            name: "FerryTests",
+            dependencies: [
+                "Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "TestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings),
         // Fault injection on the shared cluster; run separately (see Docker/dev/test.sh).
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),

@@ -6,7 +6,7 @@
 #
 # The cluster lives in $FERRY_CLUSTER_DIR (default: .build-cluster in the repository) and
 # keeps running afterwards so the next run starts in seconds; stop it with
-#   bash Docker/dev/ceph-down.sh DIR && bash Docker/dev/libvirt-down.sh DIR
+#   bash Docker/dev/libvirt-node2-down.sh DIR && bash Docker/dev/libvirt-down.sh DIR && bash Docker/dev/ceph-down.sh DIR
 # Set FERRY_SKIP_INSTALL=1 to skip apt-get when the packages are known to be there.
 set -euo pipefail
 
@@ -22,7 +22,9 @@ command -v swift >/dev/null || { echo "test.sh: no Swift toolchain (expected swi
 
 eval "$(bash Docker/dev/ceph-up.sh "$dir")"
 eval "$(bash Docker/dev/libvirt-up.sh "$dir")"
-export CEPH_CONF LIBVIRT_DEFAULT_URI
+# A second libvirt node (own network and mount namespace, over TCP) for the placement tests.
+eval "$(bash Docker/dev/libvirt-node2-up.sh "$dir")"
+export CEPH_CONF LIBVIRT_DEFAULT_URI FERRY_NODE2_URI
 # Other projects' test data, read in place (never copied into this repository).
 export FERRY_PEER_DATA=${FERRY_PEER_DATA:-$(cd "$repo/.." && pwd -P)/shared/peer-data}
 export FERRY_BINARY=$repo/.build/debug/ferry

@@ -64,6 +64,16 @@ public final class Domain: @unchecked Sendable {
         }
     }
 
+    /// The most memory the domain may use, in bytes (`virDomainGetMaxMemory`): its `<memory>`.
+    /// For a domain that is not running, what starting it will claim.
+    public func maxMemoryBytes() throws(LibvirtError) -> UInt64 {
+        try withDomain("get maximum memory of domain") { domain in
+            // 0 is libvirt's failure value; a defined domain always has memory.
+            let kibibytes = virDomainGetMaxMemory(domain)
+            return kibibytes == 0 ? nil : UInt64(kibibytes) * 1024
+        }
+    }
+
     /// Boots a defined domain (`virDomainCreate`).
     public func start() throws(LibvirtError) {
         try perform("start domain") { virDomainCreate($0) }
@@ -95,6 +105,21 @@ extension Hypervisor {
         }
     }
 
+    /// The node's domains that match `filter`, all of them when it is empty
+    /// (`virConnectListAllDomains`).
+    public func allDomains(_ filter: DomainListFilter = []) throws(LibvirtError) -> [Domain] {
+        try withConnection("list domains") { (connection) throws(LibvirtError) -> [Domain] in
+            var list: UnsafeMutablePointer<virDomainPtr?>?
+            let count = virConnectListAllDomains(connection, &list, filter.rawValue)
+            guard count >= 0 else { throw LibvirtError.last(operation: "list domains", uri: uri) }
+            // Each domain pointer is now owned by its Domain; only the array is freed here.
+            defer { free(list) }
+            return (0..<Int(count)).compactMap { index in
+                list?[index].map { Domain(hypervisor: self, pointer: $0) }
+            }
+        }
+    }
+
     /// Looks a domain up by name (`virDomainLookupByName`); `nil` when there is none.
     public func domain(named name: String) throws(LibvirtError) -> Domain? {
         try withConnection("look up domain \(name)") { (connection) throws(LibvirtError) -> Domain? in
@@ -106,4 +131,24 @@ extension Hypervisor {
             throw error
         }
     }
+}
+
+/// Which domains ``Hypervisor/allDomains(_:)`` lists (`virConnectListAllDomainsFlags`).
+/// Options of one group (active/inactive, persistent/transient) are alternatives; the
+/// groups combine as "and".
+public struct DomainListFilter: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+
+    public init(rawValue: UInt32) {
+        self.rawValue = rawValue
+    }
+
+    /// Running or paused.
+    public static let active = DomainListFilter(rawValue: VIR_CONNECT_LIST_DOMAINS_ACTIVE.rawValue)
+    /// Defined but shut off.
+    public static let inactive = DomainListFilter(rawValue: VIR_CONNECT_LIST_DOMAINS_INACTIVE.rawValue)
+    /// Has a persistent definition.
+    public static let persistent = DomainListFilter(rawValue: VIR_CONNECT_LIST_DOMAINS_PERSISTENT.rawValue)
+    /// Exists only while running.
+    public static let transient = DomainListFilter(rawValue: VIR_CONNECT_LIST_DOMAINS_TRANSIENT.rawValue)
 }

@@ -21,7 +21,7 @@ struct FerryCommand: AsyncParsableCommand {
             """,
         version: FerryVersion.string,
         subcommands: [
-            Inspect.self, ImportDisk.self, Migrate.self, Serve.self, Worker.self, Submit.self, Jobs.self,
+            Inspect.self, ImportDisk.self, Migrate.self, Serve.self, Worker.self, Run.self, Submit.self, Jobs.self, Plan.self,
         ]
     )
 
@@ -45,6 +45,10 @@ struct FerryCommand: AsyncParsableCommand {
         } catch let error as VMwareConfigError {
             fail(error.description)
         } catch let error as FerryFailure {
+            fail(error.description)
+        } catch let error as PlanError {
+            fail(error.description)
+        } catch let error as JobStoreError {
             fail(error.description)
         } catch {
             exit(withError: error)

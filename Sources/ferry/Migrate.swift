@@ -27,7 +27,7 @@ extension FerryCommand {
         @Option(help: "Domain name (default: the VM's display name, made libvirt-safe).")
         var name: String?
 
-        @Option(help: "Node inventory (JSON: {\"nodes\": [{\"name\": …, \"uri\": …}]}).")
+        @Option(help: "Node inventory: YAML (.yaml/.yml) 'nodes:' list of {name, uri} mappings, or the same in JSON.")
         var nodes: String?
 
         @Option(help: "Node to define the domain on (default: the node with most free memory that fits).")

@@ -1,44 +1,119 @@
 import ArgumentParser
 import Ferry
+import Foundation
 
 extension FerryCommand {
-    struct Serve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Run the HTTP API, dashboard and import workers on this host (job queue kept in RADOS).")
-
-        @Option(help: "Service configuration file (YAML).")
-        var config: String
-
-        func run() async throws { throw FerryFailure.notImplemented("serve") }
-    }
-
     struct Worker: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run import workers only, sharing the RADOS job queue with other hosts.")
+            abstract: "Run import workers only, sharing the RADOS job queue with other hosts.",
+            discussion: """
+                Claims jobs from the queue and runs them (inspect, import, verify, register, start) until
+                stopped. SIGTERM or SIGINT drains: running imports stop at a checkpoint and their jobs go
+                back to the queue, where any worker resumes them.
+                """)
 
-        @Option(help: "Service configuration file (YAML).")
-        var config: String
+        @OptionGroup var service: ServiceOptions
 
-        func run() async throws { throw FerryFailure.notImplemented("worker") }
+        func run() async throws {
+            LogSetup.bootstrap()
+            let worker = try service.runtime().worker(defaultURI: ServiceRuntime.defaultLibvirtURI)
+            try await ShutdownSignals.runUntilSignalled { await worker.run() }
+        }
     }
 
     struct Submit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Submit a migration plan (YAML) to the job queue.")
+        static let configuration = CommandConfiguration(abstract: "Submit a migration plan (YAML) to the job queue.")
 
-        @Argument(help: "The plan file.")
-        var plan: String
+        @OptionGroup var options: PlanCommandOptions
 
-        func run() async throws { throw FerryFailure.notImplemented("submit") }
+        func run() async throws {
+            let (plan, json, service) = (options.plan, options.json, options.service)
+            let jobs = try service.runtime().submit(try MigrationPlan(contentsOf: plan))
+            if json {
+                Output.standardOutput(String(decoding: JobCoding.encode(jobs.map(\.summary)), as: UTF8.self) + "\n")
+            } else {
+                for job in jobs { Output.standardOutput("\(job.id) \(job.spec.displayName) queued\n") }
+            }
+        }
     }
 
-    struct Jobs: AsyncParsableCommand {
+    struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List, show, cancel or retry jobs in the queue, or read their logs.")
+            abstract: "Run a plan here and now: submit it and work on its jobs in this process until all have ended.",
+            discussion: """
+                For one admin at a shell, no server needed. The jobs live in the RADOS queue like any other,
+                so an interrupted run continues with `ferry run` again (finished images are reused) or with
+                `ferry worker`. Exits non-zero if any job failed or was cancelled.
+                """)
 
-        @Argument(help: "list | show ID | cancel ID | retry ID | logs ID")
-        var action: [String] = ["list"]
+        @OptionGroup var options: PlanCommandOptions
 
-        func run() async throws { throw FerryFailure.notImplemented("jobs") }
+        func run() async throws {
+            let (plan, json, service) = (options.plan, options.json, options.service)
+            LogSetup.bootstrap()
+            let runtime = try service.runtime()
+            let jobs = try runtime.submit(try MigrationPlan(contentsOf: plan))
+            let ids = Set(jobs.map(\.id))
+            let store = runtime.store
+            let worker = try runtime.worker(defaultURI: ServiceRuntime.defaultLibvirtURI)
+            try await ShutdownSignals.runUntilSignalled {
+                await worker.run(until: {
+                    try store.summaries().filter { ids.contains($0.id) }.allSatisfy(\.state.isFinal)
+                })
+            }
+            let final = try store.summaries().filter { ids.contains($0.id) }
+            if json {
+                Output.standardOutput(String(decoding: JobCoding.encode(final), as: UTF8.self) + "\n")
+            } else {
+                for job in final { Output.standardOutput(JobTable.line(job) + "\n") }
+            }
+            let unfinished = final.filter { $0.state != .done }
+            if !unfinished.isEmpty {
+                throw FerryFailure("\(unfinished.count) of \(final.count) job(s) did not finish: " + unfinished.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", "))
+            }
+        }
     }
+
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check migration plans before anything is copied.", subcommands: [Validate.self])
+
+        struct Validate: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Inspect every VM of a plan and report all problems at once.",
+                discussion: "Missing sources, unreadable disks, unmapped networks, unknown nodes, name clashes, existing images.")
+
+            @OptionGroup var options: PlanCommandOptions
+
+            func run() async throws {
+                let (plan, json, service) = (options.plan, options.json, options.service)
+                let parsed = try MigrationPlan(contentsOf: plan)
+                let runtime = try service.runtime()
+                let validator = PlanValidator(
+                    configuration: runtime.configuration, cluster: runtime.cluster,
+                    inventory: try runtime.configuration.inventory(defaultURI: ServiceRuntime.defaultLibvirtURI))
+                let problems = try validator.problems(in: parsed)
+                if json {
+                    Output.standardOutput(String(decoding: JobCoding.encode(problems), as: UTF8.self) + "\n")
+                } else {
+                    for problem in problems { Output.standardOutput("problem: \(problem)\n") }
+                }
+                guard problems.isEmpty else {
+                    throw FerryFailure("\(plan): \(problems.count) problem(s) in \(parsed.vms.count) VM(s)")
+                }
+                if !json { Output.standardOutput("\(plan): \(parsed.vms.count) VM(s), no problems found\n") }
+            }
+        }
+    }
+}
+
+/// The plan file, `--json` and the service options: what every plan verb takes.
+struct PlanCommandOptions: ParsableArguments {
+    @Argument(help: "The plan file (YAML; see config/plan.example.yaml).")
+    var plan: String
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @OptionGroup var service: ServiceOptions
 }

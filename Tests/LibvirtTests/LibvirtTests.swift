@@ -54,6 +54,10 @@ struct LibvirtTests {
         defer { try? domain.undefine() }
         #expect(domain.name == name)
         #expect(try domain.isActive() == false)
+        #expect(try domain.maxMemoryBytes() == 64 << 20)
+        #expect(try hypervisor.allDomains().contains { $0.name == name })
+        #expect(try hypervisor.allDomains(.inactive).contains { $0.name == name })
+        #expect(try !hypervisor.allDomains(.active).contains { $0.name == name })
 
         let stored = try #require(try hypervisor.domain(named: name)).xml(inactive: true)
         #expect(stored.contains("protocol='rbd' name='\(TestEnvironment.pool)/never-started'"))
@@ -62,6 +66,9 @@ struct LibvirtTests {
 
         try domain.undefine()
         #expect(try hypervisor.domain(named: name) == nil)
+        // A domain listed, then undefined by someone else: its calls say notFound.
+        let gone = #expect(throws: LibvirtError.self) { try domain.maxMemoryBytes() }
+        #expect(gone?.code == .notFound, "\(gone?.description ?? "")")
         try secret.undefine()
         #expect(try hypervisor.secret(usage: .ceph(name: usage)) == nil)
     }

@@ -33,6 +33,11 @@ public final class FerryProcess: Sendable {
         _ = Glibc.kill(child.pid, SIGKILL)
     }
 
+    /// SIGTERM: what a service manager sends to stop the process gracefully.
+    public func terminate() {
+        _ = Glibc.kill(child.pid, SIGTERM)
+    }
+
     public func wait() -> FerryRun {
         let result = Spawn.wait(child)
         return FerryRun(

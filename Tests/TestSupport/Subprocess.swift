@@ -4,6 +4,7 @@ import Foundation
 public enum Command {
     public struct Failed: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `arguments[0]` (searched in PATH) and returns its standard output; throws with

@@ -28,6 +28,18 @@ public enum TestEnvironment {
         ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"] ?? "qemu:///system"
     }
 
+    /// libvirt URI of the second node started by `Docker/dev/libvirt-node2-up.sh`
+    /// (`qemu+tcp://10.231.77.2/system`): its own libvirtd in another network and mount
+    /// namespace, so it has its own domains and secrets, as a second KVM host would.
+    public static func secondNodeURI() throws -> String {
+        guard let uri = ProcessInfo.processInfo.environment["FERRY_NODE2_URI"], !uri.isEmpty else {
+            throw Missing(
+                description: "FERRY_NODE2_URI is not set: start the second libvirt node with "
+                    + "Docker/dev/libvirt-node2-up.sh DIR and export what it prints")
+        }
+        return uri
+    }
+
     /// The directory holding the local cluster (ceph.conf's folder); serial logs go there.
     public static func clusterDirectory() throws -> String {
         URL(fileURLWithPath: try cephConfigFile()).deletingLastPathComponent().path

@@ -131,4 +131,26 @@ public struct JobSummary: Codable, Sendable, Hashable {
     public var totalBytes: UInt64
     public var doneBytes: UInt64
     public var bytesPerSecond: Double
+
+    public init(
+        id: String, plan: String, name: String, state: JobState, step: JobStep?, priority: Int, node: String?,
+        datastore: String, attempts: Int, error: String?, notBefore: Date?, updatedAt: Date, totalBytes: UInt64,
+        doneBytes: UInt64, bytesPerSecond: Double
+    ) {
+        self.id = id
+        self.plan = plan
+        self.name = name
+        self.state = state
+        self.step = step
+        self.priority = priority
+        self.node = node
+        self.datastore = datastore
+        self.attempts = attempts
+        self.error = error
+        self.notBefore = notBefore
+        self.updatedAt = updatedAt
+        self.totalBytes = totalBytes
+        self.doneBytes = doneBytes
+        self.bytesPerSecond = bytesPerSecond
+    }
 }

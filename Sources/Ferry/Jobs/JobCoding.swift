@@ -2,8 +2,8 @@ import Foundation
 
 /// The one JSON form of job records and index entries (ISO 8601 dates, sorted keys), so a
 /// record written by any worker reads the same on every host and in `rados get` output.
-enum JobCoding {
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+public enum JobCoding {
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -14,7 +14,7 @@ enum JobCoding {
         return Array((try? encoder.encode(value)) ?? Data())
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -31,11 +31,11 @@ enum JobCoding {
     }
 
     /// Millisecond precision: progress updates a second apart must order correctly.
-    static func format(_ date: Date) -> String {
+    public static func format(_ date: Date) -> String {
         Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
     }
 
-    static func parse(_ text: String) -> Date? {
+    public static func parse(_ text: String) -> Date? {
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
     }

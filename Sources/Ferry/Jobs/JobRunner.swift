@@ -206,6 +206,7 @@ final class JobRunner: Sendable {
                 switch (result, reason) {
                 case (.success, _):
                     job.state = .done
+                    job.step = nil
                     job.finishedAt = Date()
                     job.error = nil
                     job.note("done")

@@ -174,8 +174,10 @@ public struct MigrationPlan: Sendable, Hashable {
 
     /// The absolute path of an entry's source.
     public func resolvedSource(_ entry: Entry) -> String {
-        if entry.source.hasPrefix("/") || base == nil { return URL(fileURLWithPath: entry.source).standardized.path }
-        return URL(fileURLWithPath: base!).appendingPathComponent(entry.source).standardized.path
+        if entry.source.hasPrefix("/") { return URL(fileURLWithPath: entry.source).standardized.path }
+        // Left relative: the caller refuses it rather than guessing a folder.
+        guard let base else { return entry.source }
+        return URL(fileURLWithPath: base).appendingPathComponent(entry.source).standardized.path
     }
 }
 

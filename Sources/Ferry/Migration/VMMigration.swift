@@ -87,7 +87,8 @@ public struct VMMigration: Sendable {
         plan.cephUser = cluster.configuration.userID
         plan.secretUUID = secret.uuid
         let definition = try DomainBuilder(plan: plan).build(for: vm)
-        let decision = try Placement(inventory: request.inventory).choose(node: request.node, memoryMiB: vm.memoryMiB)
+        let decision = try Placement(inventory: request.inventory).choose(
+            node: request.node, memoryMiB: vm.memoryMiB, replacing: request.replace ? definition.name : nil)
         if !request.replace, try decision.hypervisor.domain(named: definition.name) != nil {
             throw FerryFailure("a domain named \(definition.name) already exists on node \(decision.node.name); use --replace or another --name")
         }
@@ -100,6 +101,17 @@ public struct VMMigration: Sendable {
     public func run(
         _ prepared: Prepared, report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
     ) async throws -> Outcome {
+        let imports = try await importDisks(prepared, report: report)
+        let registration = try register(prepared)
+        return Outcome(prepared: prepared, imports: imports, registration: registration)
+    }
+
+    /// Imports every disk into its image, all at once under one window (`window`, when
+    /// several migrations on this host share one budget, or a window of the VM's own).
+    public func importDisks(
+        _ prepared: Prepared, window: ImportWindow? = nil,
+        report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
+    ) async throws -> [ImportResult] {
         let pool = try cluster.ioContext(pool: request.pool, namespace: request.namespace)
         var items: [MultiDiskImport.Item] = []
         var opened: [VirtualDisk] = []
@@ -112,14 +124,18 @@ public struct VMMigration: Sendable {
             items.append(
                 MultiDiskImport.Item(disk: reader, sourceName: path, sourceIdentity: identity, imageName: target.image))
         }
-        let imports = try await MultiDiskImport(items: items, pool: pool, options: request.importOptions).run(report: report)
+        return try await MultiDiskImport(items: items, pool: pool, options: request.importOptions)
+            .run(window: window, report: report)
+    }
 
+    /// Ensures the cephx secret on the node and defines (and, if asked, starts) the domain.
+    /// - Throws: `FerryFailure` saying the images are kept and how to continue.
+    public func register(_ prepared: Prepared) throws -> DomainRegistrar.Registration {
         let key = try Keyring(path: try cluster.keyringPath()).keyBytes(for: cluster.configuration.entityName)
         do {
-            let registration = try DomainRegistrar(hypervisor: prepared.hypervisor).register(
+            return try DomainRegistrar(hypervisor: prepared.hypervisor).register(
                 prepared.definition, secret: prepared.secret, key: key,
                 options: .init(replace: request.replace, start: request.start))
-            return Outcome(prepared: prepared, imports: imports, registration: registration)
         } catch {
             let images = prepared.images.map(\.description).joined(separator: ", ")
             throw FerryFailure("disks imported to \(images), but registering \(prepared.definition.name) on \(prepared.node.name) failed: \(error); fix that and re-run with --resume (the images are reused, not copied again)")

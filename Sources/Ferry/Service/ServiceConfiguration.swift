@@ -25,6 +25,14 @@ public struct ServiceConfiguration: Sendable {
     public struct Queue: Codable, Sendable, Hashable {
         public var pool: String = "rbd"
         public var namespace: String = "ferry-queue"
+
+        init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            pool = try container.decodeIfPresent(String.self, forKey: .pool) ?? pool
+            namespace = try container.decodeIfPresent(String.self, forKey: .namespace) ?? namespace
+        }
     }
 
     public struct Limits: Codable, Sendable, Hashable {
@@ -55,6 +63,18 @@ public struct ServiceConfiguration: Sendable {
             case writeWindow = "write_window", leaseSeconds = "lease_seconds"
             case retryBackoffSeconds = "retry_backoff_seconds", pollSeconds = "poll_seconds"
         }
+
+        init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            slots = try container.decodeIfPresent(Int.self, forKey: .slots) ?? slots
+            writeWindow = try container.decodeIfPresent(Int.self, forKey: .writeWindow) ?? writeWindow
+            readers = try container.decodeIfPresent(Int.self, forKey: .readers)
+            leaseSeconds = try container.decodeIfPresent(Int.self, forKey: .leaseSeconds) ?? leaseSeconds
+            retryBackoffSeconds = try container.decodeIfPresent(Int.self, forKey: .retryBackoffSeconds) ?? retryBackoffSeconds
+            pollSeconds = try container.decodeIfPresent(Double.self, forKey: .pollSeconds) ?? pollSeconds
+        }
     }
 
     public struct Server: Codable, Sendable, Hashable {
@@ -70,6 +90,16 @@ public struct ServiceConfiguration: Sendable {
         enum CodingKeys: String, CodingKey {
             case listen
             case tokenFile = "token_file", allowInsecureListen = "allow_insecure_listen", maxBodyKiB = "max_body_kib"
+        }
+
+        init() {}
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            listen = try container.decodeIfPresent(String.self, forKey: .listen) ?? listen
+            tokenFile = try container.decodeIfPresent(String.self, forKey: .tokenFile)
+            allowInsecureListen = try container.decodeIfPresent(Bool.self, forKey: .allowInsecureListen) ?? allowInsecureListen
+            maxBodyKiB = try container.decodeIfPresent(Int.self, forKey: .maxBodyKiB) ?? maxBodyKiB
         }
     }
 
@@ -116,7 +146,8 @@ public struct ServiceConfiguration: Sendable {
             if let unknown = keys.first(where: { !known.contains($0) }) {
                 throw PlanError(source: source, message: "unknown section \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
             }
-            file = try YAMLDecoder().decode(File?.self, from: text)
+            // A file of comments only (like a fresh copy of the example) means the defaults.
+            file = try Yams.compose(yaml: text) == nil ? nil : try YAMLDecoder().decode(File.self, from: text)
         } catch let error as PlanError {
             throw error
         } catch {
@@ -127,7 +158,7 @@ public struct ServiceConfiguration: Sendable {
         queue = file?.queue ?? Queue()
         nodes = file?.nodes
         datastores = file?.datastores ?? [:]
-        sourceRoots = (file?.sourceRoots ?? []).map { URL(fileURLWithPath: $0).standardized.path }
+        sourceRoots = (file?.sourceRoots ?? []).map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0).standardized.path : $0 }
         networks = file?.networks ?? [:]
         limits = file?.limits ?? Limits()
         workers = file?.workers ?? Workers()
@@ -165,7 +196,7 @@ public struct ServiceConfiguration: Sendable {
             if let value, value < 1 { throw fail("limits.\(name) must be at least 1, not \(value)") }
         }
         if queue.pool.isEmpty || queue.namespace.isEmpty { throw fail("queue.pool and queue.namespace must not be empty") }
-        if let roots = Optional(sourceRoots), roots.contains(where: { !$0.hasPrefix("/") }) {
+        if sourceRoots.contains(where: { !$0.hasPrefix("/") }) {
             throw fail("source_roots must be absolute folders")
         }
     }

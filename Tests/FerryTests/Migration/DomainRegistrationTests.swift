@@ -172,8 +172,13 @@ struct MigrationRegistrationTests {
         let automatic = try placement.choose(node: nil, memoryMiB: 64)
         #expect(["alpha", "beta"].contains(automatic.node.name))
         #expect(automatic.freeMemoryBytes > 0)
+        #expect(automatic.availableMemoryBytes >= (64 << 20) + (1 << 30))
         #expect(try automatic.hypervisor.nodeInfo().cpus >= 1)
-        #expect(automatic.notes.count == 1 && automatic.notes[0].contains("gamma"))
+        #expect(automatic.notes.count == 2 && automatic.notes[0].contains("gamma"), "\(automatic.notes)")
+        // Every node's free and promised memory, the unreachable one as such.
+        #expect(
+            automatic.notes.last?.contains("alpha: ") == true && automatic.notes.last?.contains(" MiB promised") == true
+                && automatic.notes.last?.contains("gamma: unreachable") == true, "\(automatic.notes)")
 
         let named = try placement.choose(node: "beta", memoryMiB: 64)
         #expect(named.node.name == "beta" && named.notes.isEmpty)
@@ -190,6 +195,8 @@ struct MigrationRegistrationTests {
         // Naming a node that is too small only warns: the domain is defined, not started.
         let small = try placement.choose(node: "alpha", memoryMiB: 1 << 30)
         #expect(small.notes.first?.contains("less than") == true)
+        let warning = small.notes.first ?? ""
+        #expect(warning.contains(" MiB free, ") && warning.contains(" MiB promised"), "\(warning)")
 
         // The reserve counts: a node fits only with room to spare.
         let free = automatic.freeMemoryBytes

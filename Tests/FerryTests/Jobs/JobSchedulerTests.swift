@@ -1,0 +1,50 @@
+import Ferry
+import Foundation
+import Testing
+
+@Suite("job scheduling")
+struct JobSchedulerTests {
+    private func job(
+        _ id: String, _ state: JobState = .queued, priority: Int = 50, node: String? = nil, datastore: String = "/ds1",
+        notBefore: Date? = nil
+    ) -> JobSummary {
+        JobSummary(
+            id: id, plan: "p", name: id, state: state, step: nil, priority: priority, node: node, datastore: datastore,
+            attempts: 0, error: nil, notBefore: notBefore, updatedAt: Date(), totalBytes: 0, doneBytes: 0, bytesPerSecond: 0)
+    }
+
+    @Test("highest priority first, then oldest; finished and backing-off jobs are skipped")
+    func order() {
+        let scheduler = JobScheduler(limits: JobLimits())
+        let jobs = [
+            job("01", .done, priority: 99), job("02", priority: 10), job("03", priority: 60),
+            job("04", priority: 60), job("05", priority: 95, notBefore: Date().addingTimeInterval(60)),
+            job("06", .failed, priority: 99),
+        ]
+        #expect(scheduler.next(from: jobs, held: [])?.id == "03")
+        #expect(scheduler.next(from: jobs, held: [], now: Date().addingTimeInterval(120))?.id == "05")
+        #expect(scheduler.next(from: [job("01", .done)], held: []) == nil)
+    }
+
+    @Test("a running job whose lease lapsed is taken over before queued work; a held one is not")
+    func orphansFirst() {
+        let scheduler = JobScheduler(limits: JobLimits())
+        let jobs = [job("01", priority: 90), job("02", .running, priority: 1)]
+        #expect(scheduler.next(from: jobs, held: [])?.id == "02")
+        #expect(scheduler.next(from: jobs, held: ["02"])?.id == "01")
+    }
+
+    @Test("limits count running jobs with a live lease, cluster-wide, per node and per datastore")
+    func limits() {
+        let running = [job("01", .running, node: "kvm1", datastore: "/a"), job("02", .running, node: "kvm2", datastore: "/b")]
+        let held: Set<String> = ["01", "02"]
+        let queued = [job("03", node: "kvm1", datastore: "/c"), job("04", node: nil, datastore: "/a"), job("05", node: "kvm3", datastore: "/d")]
+        #expect(JobScheduler(limits: JobLimits(maxRunning: 2)).next(from: running + queued, held: held) == nil)
+        #expect(JobScheduler(limits: JobLimits(maxRunning: 3)).next(from: running + queued, held: held)?.id == "03")
+        #expect(JobScheduler(limits: JobLimits(perNode: 1)).next(from: running + queued, held: held)?.id == "04")
+        #expect(JobScheduler(limits: JobLimits(perNode: 1, perDatastore: 1)).next(from: running + queued, held: held)?.id == "05")
+        // A lapsed lease no longer counts against the limits.
+        #expect(JobScheduler(limits: JobLimits(maxRunning: 2)).next(from: running + queued, held: ["01"])?.id == "02")
+        #expect(JobScheduler(limits: JobLimits(perNode: 1)).fullNodes(in: running + queued, held: held) == ["kvm1", "kvm2"])
+    }
+}
