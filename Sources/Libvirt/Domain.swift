@@ -131,6 +131,18 @@ extension Hypervisor {
             throw error
         }
     }
+
+    /// Looks a domain up by UUID (`virDomainLookupByUUIDString`); `nil` when there is none.
+    public func domain(uuid: String) throws(LibvirtError) -> Domain? {
+        try withConnection("look up domain \(uuid)") { (connection) throws(LibvirtError) -> Domain? in
+            if let pointer = virDomainLookupByUUIDString(connection, uuid) {
+                return Domain(hypervisor: self, pointer: pointer)
+            }
+            let error = LibvirtError.last(operation: "look up domain \(uuid)", uri: uri)
+            if error.code == .notFound { return nil }
+            throw error
+        }
+    }
 }
 
 /// Which domains ``Hypervisor/allDomains(_:)`` lists (`virConnectListAllDomainsFlags`).

@@ -92,6 +92,11 @@ public struct VMMigration: Sendable {
         if !request.replace, try decision.hypervisor.domain(named: definition.name) != nil {
             throw FerryFailure("a domain named \(definition.name) already exists on node \(decision.node.name); use --replace or another --name")
         }
+        // libvirt keys domains by UUID too. VMs copied on VMware (not cloned) keep their
+        // uuid.bios; say so before copying instead of failing at the define after the import.
+        if let uuid = definition.uuid, let other = try decision.hypervisor.domain(uuid: uuid), other.name != definition.name {
+            throw FerryFailure("node \(decision.node.name) already has domain \(other.name) with UUID \(uuid), the uuid.bios of \(vm.name) (a copied VM keeps its UUID); give the copy a new uuid.bios in its VMX, or remove \(other.name)")
+        }
         return Prepared(
             inspection: inspection, node: decision.node, hypervisor: decision.hypervisor, definition: definition,
             images: images, secret: secret, notes: decision.notes + definition.notes)

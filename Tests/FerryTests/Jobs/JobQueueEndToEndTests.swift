@@ -171,3 +171,33 @@ struct JobQueueEndToEndTests {
         #expect(try fixture.imageMatchesSource(vm: name, disk: 0))
     }
 }
+
+@Suite("copied VMs with one BIOS UUID", .serialized)
+struct DuplicateUUIDTests {
+    @Test("a second VM with the same uuid.bios is refused before its disks are copied", .timeLimit(.minutes(2)))
+    func sameUUIDRefusedEarly() throws {
+        var fixture = try JobFixture()
+        defer { fixture.cleanUp() }
+        let first = TestEnvironment.uniqueName("jobs-uuid-a")
+        let copy = TestEnvironment.uniqueName("jobs-uuid-b")
+        try fixture.addVM(first)
+        try fixture.addVM(copy)
+        // Make the copy carry the first VM's SMBIOS UUID, as a VMware folder copy does.
+        let firstVMX = try String(contentsOfFile: fixture.vms[first]!, encoding: .utf8)
+        let uuidLine = try #require(firstVMX.split(separator: "\n").first { $0.hasPrefix("uuid.bios") })
+        let copyVMX = try String(contentsOfFile: fixture.vms[copy]!, encoding: .utf8)
+            .split(separator: "\n").map { $0.hasPrefix("uuid.bios") ? uuidLine : $0 }.joined(separator: "\n")
+        try copyVMX.write(toFile: fixture.vms[copy]!, atomically: true, encoding: .utf8)
+
+        let run = try FerryRun.run(["run", try fixture.plan([fixture.vmEntry(first)], name: "first")] + fixture.serviceArguments)
+        #expect(run.status == 0, "\(run.standardError.suffix(300))")
+        let again = try FerryRun.run(["run", try fixture.plan([fixture.vmEntry(copy)], name: "copy")] + fixture.serviceArguments)
+        #expect(again.status == 1)
+        let failed = try #require(try fixture.jobs().first { $0.name == copy })
+        #expect(failed.state == .failed)
+        #expect(failed.step == .inspect, "refused before the import step")
+        #expect(failed.error?.contains("already has domain \(first) with UUID") == true, "\(failed.error ?? "")")
+        let pool = try fixture.cluster.ioContext(pool: TestEnvironment.pool)
+        #expect(try !pool.imageExists("\(copy)-disk0"), "nothing was copied")
+    }
+}
