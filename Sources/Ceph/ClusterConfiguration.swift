@@ -13,30 +13,39 @@ public struct ClusterConfiguration: Sendable, Hashable {
     public var userID: String
     /// `--keyring`; `nil` uses what the config file says.
     public var keyring: String?
-    /// Further `name=value` settings applied after the config file (`--conf-option`).
+    /// Settings used where the config file and `CEPH_ARGS` say nothing.
+    public var defaults: [String: String]
+    /// Further `name=value` settings applied after the config file, overriding it.
     public var options: [String: String]
 
     /// Client timeouts are bounded so an unreachable monitor fails in seconds, not the
-    /// five minutes librados waits by default. The librbd cache is off: Ferry writes each
-    /// byte once in large object-aligned chunks, where a write-back cache only adds a copy
-    /// and delays errors until flush. Zero-copy asynchronous writes are on: librbd would
+    /// five minutes librados waits by default. These are defaults only: a value the config
+    /// file or `CEPH_ARGS` sets wins, as with every Ceph CLI.
+    public static let defaultTimeouts: [String: String] = [
+        "client_mount_timeout": "30",
+        "rados_mon_op_timeout": "60",
+    ]
+
+    /// Settings the importer depends on, applied last. The librbd cache is off: Ferry writes
+    /// each byte once in large object-aligned chunks, where a write-back cache only adds a
+    /// copy and delays errors until flush. Zero-copy asynchronous writes are on: librbd would
     /// otherwise copy every buffer (measured: peak RSS of a 1.3 GiB import 233 → 140 MiB);
     /// Ferry keeps each buffer untouched until its write completes, which is what they need.
     public static let defaultOptions: [String: String] = [
-        "client_mount_timeout": "30",
-        "rados_mon_op_timeout": "60",
         "rbd_cache": "false",
         "rbd_disable_zero_copy_writes": "false",
     ]
 
     public init(
         configFile: String? = nil, userID: String = "admin", keyring: String? = nil,
-        options: [String: String] = ClusterConfiguration.defaultOptions
+        options: [String: String] = ClusterConfiguration.defaultOptions,
+        defaults: [String: String] = ClusterConfiguration.defaultTimeouts
     ) {
         self.configFile = configFile
         self.userID = userID
         self.keyring = keyring
         self.options = options
+        self.defaults = defaults
     }
 
     /// The configuration the `rbd` CLI would use: `CEPH_CONF` from the environment when no

@@ -36,6 +36,10 @@ public final class RadosCluster: Sendable {
     }
 
     private static func configure(_ cluster: rados_t, _ configuration: ClusterConfiguration) throws(CephError) {
+        // librados' own defaults, read before the file: a default of Ferry's replaces one
+        // only if neither the file nor CEPH_ARGS changed it (values set through the API
+        // would take precedence over the file, so they cannot simply be set first).
+        let builtIn = configuration.defaults.keys.map { ($0, Self.value(of: $0, in: cluster)) }
         let confResult: Int32
         if let file = configuration.configFile {
             confResult = rados_conf_read_file(cluster, file)
@@ -46,12 +50,21 @@ public final class RadosCluster: Sendable {
         try check(confResult, "rados read config \(configuration.configFile ?? "(default search path)")")
         // CEPH_ARGS is honoured as by every Ceph CLI.
         try check(rados_conf_parse_env(cluster, "CEPH_ARGS"), "rados parse CEPH_ARGS")
+        for (name, librados) in builtIn.sorted(by: { $0.0 < $1.0 }) where Self.value(of: name, in: cluster) == librados {
+            try check(rados_conf_set(cluster, name, configuration.defaults[name]!), "rados set option \(name)")
+        }
         if let keyring = configuration.keyring {
             try check(rados_conf_set(cluster, "keyring", keyring), "rados set keyring \(keyring)")
         }
         for (name, value) in configuration.options.sorted(by: { $0.key < $1.key }) {
             try check(rados_conf_set(cluster, name, value), "rados set option \(name)")
         }
+    }
+
+    private static func value(of name: String, in cluster: rados_t) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard rados_conf_get(cluster, name, &buffer, buffer.count) == 0 else { return nil }
+        return String(nulTerminated: buffer)
     }
 
     private static func connectDescription(_ configuration: ClusterConfiguration) -> String {

@@ -1,4 +1,5 @@
 import Ceph
+import Foundation
 import Testing
 import TestSupport
 
@@ -74,5 +75,21 @@ struct ClusterConfigurationTests {
         #expect(try cluster.configValue("rbd_cache") == "false")
         #expect(try cluster.configValue("client_mount_timeout") == "30")
         #expect(try cluster.configValue("rbd_disable_zero_copy_writes") == "false")
+    }
+
+    @Test("the config file may change the timeouts; the importer's settings and explicit options win")
+    func timeoutPrecedence() throws {
+        // A copy of the cluster's ceph.conf with an admin's own client settings added.
+        let original = try String(contentsOfFile: try TestEnvironment.cephConfigFile(), encoding: .utf8)
+        let directory = try TestEnvironment.scratchDirectory()
+        let conf = directory.appendingPathComponent("ceph.conf").path
+        try (original + "\n[client.admin]\nclient_mount_timeout = 12\nrbd_cache = true\n")
+            .write(toFile: conf, atomically: true, encoding: .utf8)
+        let fromFile = try RadosCluster(configuration: .fromEnvironment(configFile: conf))
+        #expect(try fromFile.configValue("client_mount_timeout") == "12")
+        #expect(try fromFile.configValue("rbd_cache") == "false", "the importer's own settings stay")
+        var explicit = ClusterConfiguration.fromEnvironment(configFile: conf)
+        explicit.options["client_mount_timeout"] = "7"
+        #expect(try RadosCluster(configuration: explicit).configValue("client_mount_timeout") == "7")
     }
 }
