@@ -49,6 +49,17 @@ struct JobQueueEndToEndTests {
         let logs = try FerryRun.run(["jobs", "logs", jobs.first { $0.name == names[0] }!.id] + fixture.serviceArguments)
         #expect(logs.standardOutput.contains("verified"))
         #expect(logs.standardOutput.contains("defined on local"))
+        // The cephx key went to libvirt through the API only: it is nowhere an admin or a log can see.
+        let key = try Keyring(path: try fixture.cluster.keyringPath()).key(for: fixture.cluster.configuration.entityName)
+        var visible = [run.standardOutput, run.standardError, show.standardOutput, logs.standardOutput]
+        for job in jobs {
+            visible.append(String(decoding: try #require(try fixture.store.context.readObject("ferry.job.\(job.id)")), as: UTF8.self))
+        }
+        let hypervisor = try Hypervisor(uri: TestEnvironment.libvirtURI)
+        for name in names { visible.append(try #require(try hypervisor.domain(named: name)).xml(inactive: true)) }
+        #expect(key.count > 20)
+        #expect(!visible.contains { $0.contains(key) }, "the cephx key leaked")
+
         let unknown = try FerryRun.run(["jobs", "show", "0000-nope"] + fixture.serviceArguments)
         #expect(unknown.status == 1)
         #expect(unknown.standardError == "ferry: no job 0000-nope in the queue\n")
