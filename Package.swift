@@ -46,10 +46,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API, server-sent progress, dashboard and metrics of `ferry serve`.
+        .target(
+            name: "FerryServer",
+            dependencies: [
+                "Ferry", "Ceph", "Hashing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/dashboard.html"), .embedInCode("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig",
+                "Ferry", "FerryServer", "Ceph", "Libvirt", "VMDK", "VMwareConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,6 +84,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Fault injection on the shared cluster; run separately (see Docker/dev/test.sh).
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Hashing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VMwareConfigTests", dependencies: ["VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),

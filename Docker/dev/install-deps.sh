@@ -26,12 +26,17 @@ packages=(
     libdeflate-dev pkg-config
     # OpenSSL's libcrypto for SHA digests (OVA manifests); xxHash for imported disks' content digests.
     libssl-dev libxxhash-dev
-    # Used by the dev scripts: uuidgen (uuid-runtime), pgrep (procps), ip/ss for debugging (iproute2),
-    # JSON parsing of `ceph status` (python3), numfmt/timeout (coreutils), useradd
-    # (passwd), xxd for inspecting boot sectors and disk headers in tests.
-    uuid-runtime procps iproute2 python3 coreutils passwd xxd
+    # Used by the dev scripts: uuidgen (uuid-runtime), pgrep (procps), ip (iproute2: the
+    # second test node's network namespace and veth pair, test bridges), unshare (util-linux:
+    # that node's mount namespace), JSON parsing of `ceph status` (python3), numfmt/timeout
+    # (coreutils), useradd (passwd), xxd for inspecting boot sectors and disk headers in tests.
+    uuid-runtime procps iproute2 util-linux python3 coreutils passwd xxd
     # The VMX conformance tests read one zipped VMX of the peer data in place.
     unzip
+    # The API checks: schemathesis runs from a venv (.build-venv) made with Debian's python3
+    # (api-conformance.sh); headless Chromium loads the dashboard (dashboard-check.sh); curl
+    # reads the event stream in the ServerTests and drives the API in those scripts.
+    python3-venv chromium curl
     # Fetching Swift package dependencies.
     ca-certificates git
 )

@@ -36,4 +36,7 @@ else
     # Fault tests stop the only OSD, which would stall every other suite: they run alone.
     swift test --skip-build --skip FaultTests
     swift test --skip-build --filter FaultTests
+    # The HTTP API against its OpenAPI document (schemathesis), and the dashboard in headless Chromium.
+    bash Docker/dev/api-conformance.sh
+    bash Docker/dev/dashboard-check.sh
 fi

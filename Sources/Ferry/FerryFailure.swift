@@ -2,5 +2,12 @@
 /// reported to the user as one line.
 public struct FerryFailure: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The error this one explains, when it wraps one (e.g. libvirt refusing a registration):
+    /// the job runner looks through it to tell a passing outage from bad input.
+    public var cause: (any Error)?
+
+    public init(_ description: String, cause: (any Error)? = nil) {
+        self.description = description
+        self.cause = cause
+    }
 }

@@ -5,14 +5,15 @@ import TestSupport
 
 @Suite("The ferry command line, as an admin uses it")
 struct CommandLineTests {
-    @Test("verbs that are not built yet fail loudly instead of pretending", arguments: [
-        ["serve", "--config", "x.yaml"], ["worker", "--config", "x.yaml"],
-        ["submit", "plan.yaml"], ["jobs", "list"],
+    @Test("service verbs name a configuration file they cannot read, in one line", arguments: [
+        ["serve", "--config", "/nonexistent/ferry.yaml"], ["worker", "--config", "/nonexistent/ferry.yaml"],
+        ["submit", "plan.yaml", "--config", "/nonexistent/ferry.yaml"], ["jobs", "list", "--config", "/nonexistent/ferry.yaml"],
     ])
-    func notImplemented(arguments: [String]) throws {
+    func missingConfiguration(arguments: [String]) throws {
         let run = try FerryRun.run(arguments)
-        #expect(run.status != 0)
-        #expect(run.standardError == "ferry: \(arguments[0]): not implemented yet in this build of Ferry\n")
+        #expect(run.status == 1)
+        #expect(run.standardError.hasPrefix("ferry: /nonexistent/ferry.yaml: cannot read the configuration"), "\(run.standardError)")
+        #expect(run.standardError.split(separator: "\n").count == 1)
         #expect(run.standardOutput.isEmpty)
     }
 

@@ -9,7 +9,7 @@ public enum JobCoding {
             var container = encoder.singleValueContainer()
             try container.encode(Self.format(date))
         }
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain value types cannot fail.
         return Array((try? encoder.encode(value)) ?? Data())
     }

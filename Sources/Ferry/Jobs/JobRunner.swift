@@ -90,7 +90,11 @@ final class JobRunner: Sendable {
                 job.disks[index].verified = result.verified
                 job.disks[index].doneBytes = job.disks[index].totalBytes
                 job.disks[index].bytesPerSecond = 0
-                job.note("\(result.image): \(result.allocatedBytes) allocated bytes imported and verified (digest \(result.digest))")
+                if result.writtenBytes == 0, result.resumedFromOffset == result.capacity {
+                    job.note("\(result.image): already imported from this source by an earlier attempt; reused, not copied again (digest \(result.digest))")
+                } else {
+                    job.note("\(result.image): \(result.allocatedBytes) allocated bytes imported and verified (digest \(result.digest))")
+                }
             }
         }
         try Task.checkCancellation()

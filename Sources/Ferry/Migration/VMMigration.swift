@@ -143,7 +143,7 @@ public struct VMMigration: Sendable {
                 options: .init(replace: request.replace, start: request.start))
         } catch {
             let images = prepared.images.map(\.description).joined(separator: ", ")
-            throw FerryFailure("disks imported to \(images), but registering \(prepared.definition.name) on \(prepared.node.name) failed: \(error); fix that and re-run with --resume (the images are reused, not copied again)")
+            throw FerryFailure("disks imported to \(images), but registering \(prepared.definition.name) on \(prepared.node.name) failed: \(error); fix that and re-run with --resume (the images are reused, not copied again)", cause: error)
         }
     }
 }

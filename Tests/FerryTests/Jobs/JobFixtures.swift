@@ -15,7 +15,8 @@ struct JobFixture {
     let cluster: RadosCluster
 
     /// - Parameter extraConfig: YAML lines appended to the configuration (limits, workers…).
-    init(extraConfig: String = "", slots: Int = 2) throws {
+    /// - Parameter nodes: the `nodes:` list (YAML flow form); this host's libvirt by default.
+    init(extraConfig: String = "", slots: Int = 2, nodes: String? = nil) throws {
         directory = try TestEnvironment.scratchDirectory()
         namespace = TestEnvironment.uniqueName("jobs")
         configPath = directory.appendingPathComponent("ferry.yaml").path
@@ -23,7 +24,7 @@ struct JobFixture {
         try """
             cluster: {conf: \(conf)}
             queue: {pool: \(TestEnvironment.pool), namespace: \(namespace)}
-            nodes: [{name: local, uri: "\(TestEnvironment.libvirtURI)"}]
+            nodes: \(nodes ?? "[{name: local, uri: \"\(TestEnvironment.libvirtURI)\"}]")
             networks: {"VM Network": "bridge:ferry-jobs-none"}
             workers: {slots: \(slots), lease_seconds: 9, poll_seconds: 0.3, retry_backoff_seconds: 1}
             \(extraConfig)
@@ -109,7 +110,8 @@ struct JobFixture {
                 for disk in 0..<2 { try? pool.removeImage("\(name)-disk\(disk)", purgingSnapshots: true) }
             }
         }
-        if let hypervisor = try? Hypervisor(uri: TestEnvironment.libvirtURI) {
+        let uris = [TestEnvironment.libvirtURI] + ((try? TestEnvironment.secondNodeURI()).map { [$0] } ?? [])
+        for hypervisor in uris.compactMap({ try? Hypervisor(uri: $0) }) {
             for name in vms.keys {
                 if let domain = try? hypervisor.domain(named: name) {
                     try? domain.destroy()

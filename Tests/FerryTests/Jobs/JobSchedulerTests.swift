@@ -1,4 +1,6 @@
+import Ceph
 import Ferry
+import Libvirt
 import Foundation
 import Testing
 
@@ -46,5 +48,20 @@ struct JobSchedulerTests {
         // A lapsed lease no longer counts against the limits.
         #expect(JobScheduler(limits: JobLimits(maxRunning: 2)).next(from: running + queued, held: ["01"])?.id == "02")
         #expect(JobScheduler(limits: JobLimits(perNode: 1)).fullNodes(in: running + queued, held: held) == ["kvm1", "kvm2"])
+    }
+}
+
+@Suite("failure kinds")
+struct FailureKindTests {
+    @Test("outages are transient, bad input is permanent, also when wrapped")
+    func kinds() {
+        let outage = LibvirtError(code: .connectionFailed, operation: "define domain x", uri: "qemu+tcp://h/system", message: "End of file")
+        #expect(FailureKind.of(outage) == .transient)
+        #expect(FailureKind.of(FerryFailure("registering x failed", cause: MigrationError(code: .libvirt, message: "m", cause: outage))) == .transient)
+        #expect(FailureKind.of(CephError(returnValue: -110, operation: "rbd write")) == .transient)
+        #expect(FailureKind.of(CephError(returnValue: -28, operation: "rbd write")) == .transient, "space can be freed")
+        #expect(FailureKind.of(CephError(returnValue: -13, operation: "rados connect")) == .permanent)
+        #expect(FailureKind.of(FerryFailure("x.vmdk: grain table past end of file")) == .permanent)
+        #expect(FailureKind.of(LibvirtError(code: .invalidXML, operation: "define", uri: "u", message: "m")) == .permanent)
     }
 }

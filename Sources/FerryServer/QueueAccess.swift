@@ -1,0 +1,49 @@
+import Dispatch
+import Ferry
+import Synchronization
+
+/// The job store for request handlers. Every JobStore call is a synchronous librados round
+/// trip; run on Swift's cooperative pool (2 threads on 2 cores) a few slow ones would stall
+/// every request and the worker's imports, so they run on Dispatch's pool instead.
+struct QueueAccess: Sendable {
+    let store: JobStore
+    private static let queue = DispatchQueue(label: "ferry.server.queue", attributes: .concurrent)
+
+    func run<T: Sendable>(_ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
+        let store = store
+        return try await withCheckedThrowingContinuation { continuation in
+            Self.queue.async { continuation.resume(with: Result { try body(store) }) }
+        }
+    }
+
+    /// Like `run`, but gives up waiting after `timeout`: librados blocks for as long as
+    /// monitors or OSDs are unreachable, and a health check must answer anyway. The call
+    /// itself goes on in the background.
+    /// - Throws: `QueueTimeout`, or what `body` throws.
+    func run<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
+        let store = store
+        let pending = Pending<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            pending.continuation.withLock { $0 = continuation }
+            Self.queue.async { pending.resume(with: Result { try body(store) }) }
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            Self.queue.asyncAfter(deadline: .now() + seconds) {
+                pending.resume(with: .failure(QueueTimeout(timeout: timeout)))
+            }
+        }
+    }
+
+    /// A continuation resumed by whichever comes first.
+    private final class Pending<T: Sendable>: Sendable {
+        let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+        func resume(with result: Result<T, any Error>) {
+            continuation.withLock { $0.take() }?.resume(with: result)
+        }
+    }
+}
+
+struct QueueTimeout: Error, CustomStringConvertible {
+    var timeout: Duration
+    var description: String { "the job queue did not answer within \(timeout)" }
+}
