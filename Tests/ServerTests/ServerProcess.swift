@@ -15,13 +15,14 @@ final class ServerProcess: @unchecked Sendable {
     let directory: URL
     let namespace: String
     let configPath: String
-    /// `http://127.0.0.1:PORT`.
-    let url: String
+    /// `http://127.0.0.1:PORT` (a new port after `restart()`).
+    private(set) var url: String
     let adminToken: String
     let readToken: String
     /// A token whose line in the token file expired in 2020.
     let expiredToken: String
-    private let child: Spawn.Child
+    private var child: Spawn.Child
+    private let workers: Bool
     private var stopped = false
 
     /// Starts the server and waits until it listens.
@@ -52,8 +53,25 @@ final class ServerProcess: @unchecked Sendable {
         \(maxBodyKiB.map { "  max_body_kib: \($0)" } ?? "")
         \(extraConfig)
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        self.workers = workers
         child = try Spawn.start(
             [TestEnvironment.ferryBinary, "serve", "--config", configPath] + (workers ? [] : ["--no-workers"]))
+        url = try await Self.waitForListening(child)
+    }
+
+    /// SIGKILL, like a crash or a power cut of the serving host: nothing is drained.
+    func crash() {
+        guard !stopped else { return }
+        stopped = true
+        kill(child.pid, SIGKILL)
+        _ = Spawn.wait(child)
+    }
+
+    /// Starts `ferry serve` again on the same configuration, queue and tokens.
+    func restart() async throws {
+        child = try Spawn.start(
+            [TestEnvironment.ferryBinary, "serve", "--config", configPath] + (workers ? [] : ["--no-workers"]))
+        stopped = false
         url = try await Self.waitForListening(child)
     }
 
