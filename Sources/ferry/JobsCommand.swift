@@ -65,10 +65,12 @@ extension FerryCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Cancel a job; a running job stops at its next lease renewal, keeping its checkpoints.")
             @Argument var id: String
+            @Flag(help: "The job after the request, as JSON.") var json = false
             @OptionGroup var service: ServiceOptions
 
             func run() async throws {
                 let job = try service.runtime().store.cancel(id)
+                if json { return Output.standardOutput(String(decoding: JobCoding.encode(job), as: UTF8.self) + "\n") }
                 Output.standardOutput(
                     job.state == .cancelled ? "\(id) cancelled\n" : "\(id) cancel requested; its worker stops it within seconds\n")
             }
@@ -78,10 +80,12 @@ extension FerryCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Queue a failed or cancelled job again; its imports resume from their checkpoints.")
             @Argument var id: String
+            @Flag(help: "The queued job, as JSON.") var json = false
             @OptionGroup var service: ServiceOptions
 
             func run() async throws {
-                _ = try service.runtime().store.retry(id)
+                let job = try service.runtime().store.retry(id)
+                if json { return Output.standardOutput(String(decoding: JobCoding.encode(job), as: UTF8.self) + "\n") }
                 Output.standardOutput("\(id) queued again\n")
             }
         }
@@ -89,10 +93,12 @@ extension FerryCommand {
         struct Logs: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Print a job's log.")
             @Argument var id: String
+            @Flag(help: "The log entries as JSON.") var json = false
             @OptionGroup var service: ServiceOptions
 
             func run() async throws {
                 let job = try service.runtime().store.existingJob(id)
+                if json { return Output.standardOutput(String(decoding: JobCoding.encode(job.log), as: UTF8.self) + "\n") }
                 Output.standardOutput(job.log.map { "\(JobCoding.format($0.time)) \($0.message)\n" }.joined())
             }
         }

@@ -60,6 +60,13 @@ struct JobQueueEndToEndTests {
         #expect(key.count > 20)
         #expect(!visible.contains { $0.contains(key) }, "the cephx key leaked")
 
+        let logsJSON = try FerryRun.run(["jobs", "logs", failed.id, "--json"] + fixture.serviceArguments)
+        let entries = try JSONSerialization.jsonObject(with: Data(logsJSON.standardOutput.utf8)) as? [[String: Any]]
+        #expect(entries?.last?["message"] as? String == "failed in inspect: \(failed.error ?? "")")
+        let list = try FerryRun.run(["jobs", "list", "--state", "failed", "--json"] + fixture.serviceArguments)
+        let listed = try JSONSerialization.jsonObject(with: Data(list.standardOutput.utf8)) as? [[String: Any]]
+        #expect(listed?.compactMap { $0["id"] as? String } == [failed.id])
+
         let unknown = try FerryRun.run(["jobs", "show", "0000-nope"] + fixture.serviceArguments)
         #expect(unknown.status == 1)
         #expect(unknown.standardError == "ferry: no job 0000-nope in the queue\n")
