@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
         .library(name: "Ferry", targets: ["Ferry"]),
+        .executable(name: "ferry-fuzz", targets: ["ferry-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -69,6 +70,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Fuzz targets for the parsers of untrusted input: a libFuzzer binary when built by
+        // Docker/dev/fuzz.sh (coverage, ASan, -DFERRY_FUZZING), a corpus replayer otherwise.
+        .executableTarget(
+            name: "ferry-fuzz", dependencies: ["Ferry", "VMDK", "VMwareConfig"], swiftSettings: swiftSettings),
 
         // Helpers shared by the integration tests: where the cluster is, test patterns, tools.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
@@ -88,5 +93,8 @@ let package = Package(
         .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VMwareConfigTests", dependencies: ["VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),
+        // Inputs the fuzzers (Docker/dev/fuzz.sh) found, rebuilt in code.
+        .testTarget(
+            name: "FerryFuzzRegressionTests", dependencies: ["Ferry", "VMwareConfig"], swiftSettings: swiftSettings),
     ]
 )

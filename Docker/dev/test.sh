@@ -45,4 +45,6 @@ else
     # The HTTP API against its OpenAPI document (schemathesis), and the dashboard in headless Chromium.
     bash Docker/dev/api-conformance.sh
     bash Docker/dev/dashboard-check.sh
+    # Coverage-guided fuzzing smoke run (libFuzzer + ASan/LSan), 30 s per parser; longer by hand: fuzz.sh 600
+    bash Docker/dev/fuzz.sh 30
 fi

@@ -13,6 +13,9 @@ enum DecodingErrorText {
         case .valueNotFound(_, let context)?:
             return "missing value at \(path(context))"
         case .dataCorrupted(let context)?:
+            // YAMLDecoder wraps a syntax error as "The given data was not valid YAML."; the
+            // line and column are in the underlying error.
+            if let yaml = context.underlyingError as? YamlError { return describe(yaml: yaml) }
             if context.codingPath.isEmpty { return context.debugDescription }
             return "bad value at \(path(context)): \(context.debugDescription)"
         default:

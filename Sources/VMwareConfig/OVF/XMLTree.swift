@@ -12,6 +12,11 @@ import Foundation
 /// an OVF never needs a DTD, and XXE (`<!ENTITY x SYSTEM "file:///…">`) or entity
 /// expansion bombs ("billion laughs") both need one.
 enum XMLTree {
+    /// Deepest element nesting accepted: libxml2's own default limit. Real OVFs are under 15
+    /// levels deep. Beyond some tens of thousands of levels, releasing the tree (each element
+    /// owns its children) recurses deeper than the stack and kills the process.
+    static let maximumDepth = 256
+
     struct Attribute {
         var prefix: String?
         var namespace: String?
@@ -77,8 +82,9 @@ enum XMLTree {
         return root
     }
 
-    /// Throws if the document declares a DTD or an entity. Checks the bytes as UTF-8/ASCII
-    /// and, for a UTF-16 document (BOM), its decoded text.
+    /// Throws if the document declares a DTD, an entity or an encoding libxml2 does not
+    /// decode itself. Checks the bytes as UTF-8/ASCII and, for a UTF-16 document (BOM), its
+    /// decoded text.
     private static func refuseDeclarations(_ bytes: [UInt8], file: String) throws(VMwareConfigError) {
         let text: String
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
@@ -97,6 +103,36 @@ enum XMLTree {
                     .externalEntity, file: file, key: marker, line: line,
                     "declares a DTD or entity (\(marker)); OVF descriptors never need one and it is refused (XXE)")
             }
+        }
+        try refuseForeignEncoding(text, file: file)
+    }
+
+    /// The encodings libxml2 decodes itself. Any other goes through iconv, and one bad byte
+    /// in a document declared UTF-7 makes the libxml2 2.9 push parser that XMLParser drives
+    /// dereference NULL (found by fuzzing). OVF writers only ever declare UTF-8.
+    private static let decodedEncodings: Set<String> = [
+        "utf-8", "utf8", "utf-16", "us-ascii", "ascii", "iso-8859-1", "latin1",
+    ]
+
+    /// Throws `.unsupported` if the XML declaration names an encoding outside ``decodedEncodings``.
+    private static func refuseForeignEncoding(_ text: String, file: String) throws(VMwareConfigError) {
+        let blank: Set<Character> = [" ", "\t", "\r", "\n", "\r\n"]
+        var rest = Substring(text)
+        if rest.first == "\u{FEFF}" { rest = rest.dropFirst() }
+        // The declaration can only be at the very start; a malformed one is libxml2's to report.
+        guard rest.hasPrefix("<?xml"), let end = rest.range(of: "?>"),
+            let key = rest[..<end.lowerBound].range(of: "encoding")
+        else { return }
+        var value = rest[key.upperBound..<end.lowerBound].drop { blank.contains($0) }
+        guard value.first == "=" else { return }
+        value = value.dropFirst().drop { blank.contains($0) }
+        guard let quote = value.first, quote == "\"" || quote == "'" else { return }
+        let name = value.dropFirst().prefix { $0 != quote }
+        if !decodedEncodings.contains(name.lowercased()) {
+            throw VMwareConfigError(
+                .unsupported, file: file, key: "encoding", line: 1,
+                "declares the encoding \"\(name)\"; OVF descriptors are UTF-8 (UTF-16, ASCII and ISO-8859-1 are read too)"
+            )
         }
     }
 
@@ -136,6 +172,15 @@ enum XMLTree {
             _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
             attributes: [String: String] = [:]
         ) {
+            guard stack.count < XMLTree.maximumDepth else {
+                if failure == nil {
+                    failure = VMwareConfigError(
+                        .tooLarge, file: file, key: elementName, line: parser.lineNumber > 0 ? parser.lineNumber : nil,
+                        "<\(elementName)> is nested more than \(XMLTree.maximumDepth) elements deep")
+                }
+                parser.abortParsing()
+                return
+            }
             var scope = scopes.last ?? [:]
             scope.merge(pendingMappings) { $1 }
             let declared = pendingMappings
