@@ -77,8 +77,7 @@ public struct APIServer: Sendable {
         var services: [any Service] = [application, watcher]
         if workers {
             let worker = try runtime.worker(
-                defaultURI: ServiceRuntime.defaultLibvirtURI, logger: Logger(label: "ferry.worker"),
-                onImported: { metrics.recordImported($0) })
+                logger: Logger(label: "ferry.worker"), onImported: { metrics.recordImported($0) })
             services.append(WorkerService(worker: worker))
         }
         let group = ServiceGroup(

@@ -27,7 +27,7 @@ extension FerryCommand {
                     (state == nil || $0.state == state) && (plan == nil || $0.plan == plan)
                 }
                 if json {
-                    Output.standardOutput(String(decoding: JobCoding.encode(jobs), as: UTF8.self) + "\n")
+                    Output.json(jobs)
                 } else {
                     Output.standardOutput(JobTable.header + "\n" + jobs.map { JobTable.line($0) + "\n" }.joined())
                 }
@@ -37,16 +37,12 @@ extension FerryCommand {
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Show one job: spec, state, disks, errors.")
 
-            @Argument var id: String
-            @Flag(help: "The full record as JSON.") var json = false
-            @OptionGroup var service: ServiceOptions
+            @OptionGroup var options: JobCommandOptions
 
             func run() async throws {
+                let (id, json, service) = (options.id, options.json, options.service)
                 let job = try service.runtime().store.existingJob(id)
-                if json {
-                    Output.standardOutput(String(decoding: JobCoding.encode(job), as: UTF8.self) + "\n")
-                    return
-                }
+                if json { return Output.json(job) }
                 var lines = [
                     "job \(job.id) (\(job.spec.displayName)) from plan \(job.plan)",
                     "  state: \(job.state.rawValue)\(job.step.map { " at \($0.rawValue)" } ?? ""), attempt \(job.attempts) of \(job.maxAttempts)",
@@ -64,13 +60,12 @@ extension FerryCommand {
         struct Cancel: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Cancel a job; a running job stops at its next lease renewal, keeping its checkpoints.")
-            @Argument var id: String
-            @Flag(help: "The job after the request, as JSON.") var json = false
-            @OptionGroup var service: ServiceOptions
+            @OptionGroup var options: JobCommandOptions
 
             func run() async throws {
+                let (id, json, service) = (options.id, options.json, options.service)
                 let job = try service.runtime().store.cancel(id)
-                if json { return Output.standardOutput(String(decoding: JobCoding.encode(job), as: UTF8.self) + "\n") }
+                if json { return Output.json(job) }
                 Output.standardOutput(
                     job.state == .cancelled ? "\(id) cancelled\n" : "\(id) cancel requested; its worker stops it within seconds\n")
             }
@@ -79,26 +74,24 @@ extension FerryCommand {
         struct Retry: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Queue a failed or cancelled job again; its imports resume from their checkpoints.")
-            @Argument var id: String
-            @Flag(help: "The queued job, as JSON.") var json = false
-            @OptionGroup var service: ServiceOptions
+            @OptionGroup var options: JobCommandOptions
 
             func run() async throws {
+                let (id, json, service) = (options.id, options.json, options.service)
                 let job = try service.runtime().store.retry(id)
-                if json { return Output.standardOutput(String(decoding: JobCoding.encode(job), as: UTF8.self) + "\n") }
+                if json { return Output.json(job) }
                 Output.standardOutput("\(id) queued again\n")
             }
         }
 
         struct Logs: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Print a job's log.")
-            @Argument var id: String
-            @Flag(help: "The log entries as JSON.") var json = false
-            @OptionGroup var service: ServiceOptions
+            @OptionGroup var options: JobCommandOptions
 
             func run() async throws {
+                let (id, json, service) = (options.id, options.json, options.service)
                 let job = try service.runtime().store.existingJob(id)
-                if json { return Output.standardOutput(String(decoding: JobCoding.encode(job.log), as: UTF8.self) + "\n") }
+                if json { return Output.json(job.log) }
                 Output.standardOutput(job.log.map { "\(JobCoding.format($0.time)) \($0.message)\n" }.joined())
             }
         }
@@ -106,6 +99,17 @@ extension FerryCommand {
 }
 
 extension JobState: ExpressibleByArgument {}
+
+/// A job id, `--json` and the service options: what every one-job verb takes.
+struct JobCommandOptions: ParsableArguments {
+    @Argument(help: "The job's id (see `ferry jobs list`).")
+    var id: String
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @OptionGroup var service: ServiceOptions
+}
 
 extension JobStore {
     /// The job, or a one-line error for an unknown id.

@@ -92,7 +92,7 @@ extension FerryCommand {
             if let serialLog { plan.serial = .file(path: serialLog) }
 
             let inventory = try nodes.map { (path) throws -> NodeInventory in try NodeInventory(contentsOf: path) }
-                ?? NodeInventory(nodes: [ClusterNode(name: "local", uri: Self.defaultURI)])
+                ?? NodeInventory.thisHost()
             var importOptions = ImportOptions(writeWindow: parallel, resume: resume)
             importOptions.verify = true
             let request = VMMigration.Request(
@@ -117,10 +117,6 @@ extension FerryCommand {
                 "migrated \(outcome.prepared.inspection.vm.name) to domain \(registration.domainName) (uuid \(registration.uuid)) on \(outcome.prepared.node.name): "
                     + "\(outcome.imports.count) disk(s) in \(outcome.prepared.images.map(\.description).joined(separator: ", "))"
                     + (registration.started ? ", started" : ", defined (not started)") + "\n")
-        }
-
-        static var defaultURI: String {
-            ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? "qemu:///system"
         }
 
         static func networkMapping(_ argument: String) throws -> (String, NetworkTarget) {

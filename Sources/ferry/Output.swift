@@ -1,3 +1,5 @@
+import Ferry
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +9,11 @@ import Glibc
 enum Output {
     static func standardError(_ text: String) { write(descriptor: 2, text) }
     static func standardOutput(_ text: String) { write(descriptor: 1, text) }
+
+    /// One JSON document on stdout, in the form job records are stored (`--json` of the job verbs).
+    static func json(_ value: some Encodable) {
+        standardOutput(String(decoding: JobCoding.encode(value), as: UTF8.self) + "\n")
+    }
 
     private static func write(descriptor: Int32, _ text: String) {
         var remaining = Array(text.utf8)[...]

@@ -16,7 +16,7 @@ extension FerryCommand {
 
         func run() async throws {
             LogSetup.bootstrap()
-            let worker = try service.runtime().worker(defaultURI: ServiceRuntime.defaultLibvirtURI)
+            let worker = try service.runtime().worker()
             try await ShutdownSignals.runUntilSignalled { await worker.run() }
         }
     }
@@ -30,7 +30,7 @@ extension FerryCommand {
             let (plan, json, service) = (options.plan, options.json, options.service)
             let jobs = try service.runtime().submit(try MigrationPlan(contentsOf: plan))
             if json {
-                Output.standardOutput(String(decoding: JobCoding.encode(jobs.map(\.summary)), as: UTF8.self) + "\n")
+                Output.json(jobs.map(\.summary))
             } else {
                 for job in jobs { Output.standardOutput("\(job.id) \(job.spec.displayName) queued\n") }
             }
@@ -55,7 +55,7 @@ extension FerryCommand {
             let jobs = try runtime.submit(try MigrationPlan(contentsOf: plan))
             let ids = Set(jobs.map(\.id))
             let store = runtime.store
-            let worker = try runtime.worker(defaultURI: ServiceRuntime.defaultLibvirtURI)
+            let worker = try runtime.worker()
             try await ShutdownSignals.runUntilSignalled {
                 await worker.run(until: {
                     try store.summaries().filter { ids.contains($0.id) }.allSatisfy(\.state.isFinal)
@@ -63,7 +63,7 @@ extension FerryCommand {
             }
             let final = try store.summaries().filter { ids.contains($0.id) }
             if json {
-                Output.standardOutput(String(decoding: JobCoding.encode(final), as: UTF8.self) + "\n")
+                Output.json(final)
             } else {
                 for job in final { Output.standardOutput(JobTable.line(job) + "\n") }
             }
@@ -91,10 +91,10 @@ extension FerryCommand {
                 let runtime = try service.runtime()
                 let validator = PlanValidator(
                     configuration: runtime.configuration, cluster: runtime.cluster,
-                    inventory: try runtime.configuration.inventory(defaultURI: ServiceRuntime.defaultLibvirtURI))
+                    inventory: try runtime.configuration.inventory())
                 let problems = try validator.problems(in: parsed)
                 if json {
-                    Output.standardOutput(String(decoding: JobCoding.encode(problems), as: UTF8.self) + "\n")
+                    Output.json(problems)
                 } else {
                     for problem in problems { Output.standardOutput("problem: \(problem)\n") }
                 }

@@ -148,6 +148,17 @@ public struct NodeInventory: Sendable, Hashable {
         }
     }
 
+    /// This host's libvirt, as every libvirt client finds it: `$LIBVIRT_DEFAULT_URI`, else
+    /// `qemu:///system`.
+    public static var localURI: String {
+        ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? "qemu:///system"
+    }
+
+    /// The inventory used when none is given: this host's libvirt as the one node, "local".
+    public static func thisHost() throws(MigrationError) -> NodeInventory {
+        try NodeInventory(nodes: [ClusterNode(name: "local", uri: localURI)])
+    }
+
     /// The node called `name`.
     /// - Throws: `MigrationError` `.unknownNode` listing the known names.
     public func node(named name: String) throws(MigrationError) -> ClusterNode {

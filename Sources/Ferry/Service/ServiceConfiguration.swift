@@ -212,8 +212,8 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// The node inventory: the configured nodes, or this host's libvirt as "local".
-    public func inventory(defaultURI: String) throws -> NodeInventory {
-        try NodeInventory(nodes: nodes ?? [ClusterNode(name: "local", uri: defaultURI)])
+    public func inventory() throws -> NodeInventory {
+        try nodes.map { try NodeInventory(nodes: $0) } ?? NodeInventory.thisHost()
     }
 
     public var scheduler: JobScheduler {

@@ -20,7 +20,7 @@ public struct ServiceRuntime: Sendable {
 
     /// A worker for this host, with one import window (memory and bandwidth budget) for all its jobs.
     public func worker(
-        defaultURI: String, logger: Logger = Logger(label: "ferry.worker"),
+        logger: Logger = Logger(label: "ferry.worker"),
         onImported: @escaping @Sendable (UInt64) -> Void = { _ in }
     ) throws -> JobWorker {
         let workers = configuration.workers
@@ -28,7 +28,7 @@ public struct ServiceRuntime: Sendable {
             buffers: workers.writeWindow + (workers.readers ?? ImportOptions.defaultReaders),
             maxBytesPerSecond: configuration.limits.maxMiBPerSecond.map { UInt64($0) << 20 })
         let environment = JobEnvironment(
-            cluster: cluster, inventory: try configuration.inventory(defaultURI: defaultURI),
+            cluster: cluster, inventory: try configuration.inventory(),
             datastores: configuration.datastoreMap, window: window,
             readers: workers.readers ?? ImportOptions.defaultReaders,
             leaseDuration: .seconds(workers.leaseSeconds), retryBackoff: .seconds(workers.retryBackoffSeconds))
@@ -47,11 +47,5 @@ public struct ServiceRuntime: Sendable {
     public func submit(_ plan: MigrationPlan) throws -> [Job] {
         let specs = try plan.jobSpecs(configuration: configuration)
         return try store.submit(specs.map(\.spec), plan: plan.name, maxAttempts: specs.map(\.maxAttempts))
-    }
-
-    /// `LIBVIRT_DEFAULT_URI`, or `qemu:///system`: the node called "local" when the
-    /// configuration lists none.
-    public static var defaultLibvirtURI: String {
-        ProcessInfo.processInfo.environment["LIBVIRT_DEFAULT_URI"].flatMap { $0.isEmpty ? nil : $0 } ?? "qemu:///system"
     }
 }
