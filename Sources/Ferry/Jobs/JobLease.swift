@@ -33,19 +33,12 @@ public final class JobLease: Sendable {
     /// Writes the record (and its index entry) if this lease still owns the job.
     /// - Parameter clearCancel: also drop a pending cancel request (the job acted on it).
     public func write(_ job: Job, clearCancel: Bool = false) throws {
-        var job = job
-        job.updatedAt = Date()
-        var write = RadosWrite()
-        write.requireAttribute(JobStore.ownerAttribute, equals: Array(cookie.utf8))
-        write.writeFull(JobCoding.encode(job))
-        if clearCancel { write.removeOmapKeys([JobStore.cancelKey]) }
-        do throws(CephError) {
-            try store.context.perform(write, on: object)
-        } catch {
+        do {
+            try store.writeRecord(job, ownership: .heldBy(cookie), clearCancel: clearCancel)
+        } catch let error as CephError {
             guard error.code == .conditionFailed else { throw error }
             throw JobStoreError(.leaseLost, "job \(id) was taken over by another worker; this worker stops touching it")
         }
-        try store.writeIndex(job)
     }
 
     /// Gives the job back (`rados_unlock`); a lapsed lease is not an error.

@@ -36,22 +36,16 @@ extension JobStore {
                 continue
             }
             let takeover = job.state == .running
-            job.state = .running
             job.attempts += 1
-            job.worker = worker
-            job.startedAt = job.startedAt ?? Date()
-            job.notBefore = nil
             job.note(
                 takeover
                     ? "taken over by \(worker) after the lease of \(job.worker ?? "its worker") lapsed (attempt \(job.attempts))"
                     : "claimed by \(worker) (attempt \(job.attempts) of \(job.maxAttempts))")
-            job.updatedAt = Date()
-            var write = RadosWrite()
-            write.setAttribute(Self.ownerAttribute, to: Array(cookie.utf8))
-            write.writeFull(JobCoding.encode(job))
-            try context.perform(write, on: object)
-            try writeIndex(job)
-            return (lease, job)
+            job.state = .running
+            job.worker = worker
+            job.startedAt = job.startedAt ?? Date()
+            job.notBefore = nil
+            return (lease, try writeRecord(job, ownership: .takenBy(cookie)))
         }
         return nil
     }

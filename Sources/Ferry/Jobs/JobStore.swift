@@ -47,13 +47,7 @@ public final class JobStore: Sendable {
         for (index, spec) in specs.enumerated() {
             let id = "\(stamp)-\(String(format: "%03d", index % 1000))-\(Self.randomSuffix())"
             let job = Job(id: id, plan: plan, spec: spec, maxAttempts: maxAttempts[index], now: now)
-            var create = RadosWrite()
-            create.createExclusive()
-            create.writeFull(JobCoding.encode(job))
-            create.setAttribute(Self.ownerAttribute, to: [])
-            try context.perform(create, on: Self.object(for: id))
-            try writeIndex(job)
-            jobs.append(job)
+            jobs.append(try writeRecord(job, ownership: .created))
         }
         return jobs
     }
@@ -69,7 +63,7 @@ public final class JobStore: Sendable {
     }
 
     private static func randomSuffix() -> String {
-        String(UInt32.random(in: 0...UInt32.max), radix: 16).leftPadded(8)
+        String(format: "%08x", UInt32.random(in: 0...UInt32.max))
     }
 
     // MARK: Reading
@@ -154,15 +148,8 @@ public final class JobStore: Sendable {
             return nil
         }
         defer { _ = try? context.unlock(object, lock: Self.leaseLock, cookie: cookie) }
-        guard let job = try job(id), var updated = try change(job) else { return nil }
-        updated.updatedAt = Date()
-        var write = RadosWrite()
-        write.setAttribute(Self.ownerAttribute, to: Array(cookie.utf8))
-        write.writeFull(JobCoding.encode(updated))
-        write.removeOmapKeys([Self.cancelKey])
-        try context.perform(write, on: object)
-        try writeIndex(updated)
-        return updated
+        guard let job = try job(id), let updated = try change(job) else { return nil }
+        return try writeRecord(updated, ownership: .takenBy(cookie), clearCancel: true)
     }
 
     /// Removes finished jobs' records and index entries (not their images).
@@ -175,13 +162,43 @@ public final class JobStore: Sendable {
         try context.removeObject(Self.object(for: id))
     }
 
+    /// Who may write a job record, checked or set in the same atomic operation as the write.
+    enum Ownership {
+        /// A new record (fails if the id exists); nobody owns it yet.
+        case created
+        /// The writer holds the lease lock just taken and becomes the owner.
+        case takenBy(String)
+        /// The writer must still be the owner (a worker's lease cookie).
+        case heldBy(String)
+    }
+
+    /// Writes a job record and then its index entry: the one way records are written.
+    /// - Parameter clearCancel: also drop a pending cancel request (it was acted on).
+    /// - Returns: the record as written (with its new `updatedAt`).
+    /// - Throws: `CephError` `.conditionFailed` when `.heldBy` no longer owns the job.
+    @discardableResult
+    func writeRecord(_ job: Job, ownership: Ownership, clearCancel: Bool = false) throws -> Job {
+        var job = job
+        var write = RadosWrite()
+        switch ownership {
+        case .created:
+            write.createExclusive()
+            write.setAttribute(Self.ownerAttribute, to: [])
+        case .takenBy(let cookie):
+            job.updatedAt = Date()
+            write.setAttribute(Self.ownerAttribute, to: Array(cookie.utf8))
+        case .heldBy(let cookie):
+            job.updatedAt = Date()
+            write.requireAttribute(Self.ownerAttribute, equals: Array(cookie.utf8))
+        }
+        write.writeFull(JobCoding.encode(job))
+        if clearCancel { write.removeOmapKeys([Self.cancelKey]) }
+        try context.perform(write, on: Self.object(for: job.id))
+        try writeIndex(job)
+        return job
+    }
+
     func writeIndex(_ job: Job) throws {
         try context.setOmap([(key: job.id, value: JobCoding.encode(job.summary))], on: Self.indexObject)
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

@@ -43,7 +43,7 @@ struct JobStoreTests {
         let (fresh, takenOver) = try #require(try store.claim(worker: "w2", scheduler: scheduler, leaseDuration: .seconds(30)))
         #expect(takenOver.id == job.id)
         #expect(takenOver.attempts == 2)
-        #expect(takenOver.log.last?.message.contains("taken over by w2") == true)
+        #expect(takenOver.log.last?.message.contains("taken over by w2 after the lease of w1 lapsed") == true)
         #expect(try !stale.renew(), "the stale worker's renewal fails")
         var update = job
         update.note("stale write")
