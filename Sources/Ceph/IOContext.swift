@@ -23,6 +23,12 @@ public final class IOContext: Sendable {
             return context
         }
         if let namespace { rados_ioctx_set_namespace(context, namespace) }
+        // Without FULL_TRY, librados pauses every write to a full pool (quota reached or an
+        // OSD past its full ratio) until space is freed: an import would hang with no word.
+        // With it, the OSD answers EDQUOT or ENOSPC at once, which Ferry reports, keeps its
+        // checkpoint for, and the job runner retries later. It never forces a write past
+        // the full ratio (that is FULL_FORCE).
+        rados_set_pool_full_try(context)
         self.handle = Mutex(context)
     }
 

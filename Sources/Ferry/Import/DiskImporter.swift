@@ -55,7 +55,7 @@ public struct DiskImporter: Sendable {
             return result
         } catch {
             try? image.close()
-            throw error
+            throw FullPoolFailure.explaining(error, image: spec)
         }
     }
 
