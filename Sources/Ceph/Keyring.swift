@@ -26,9 +26,20 @@ public struct Keyring: Sendable, CustomStringConvertible {
             let code: CephError.Code = stat(path, &info) == 0 ? .permissionDenied : .notFound
             throw CephError(code: code, errno: code == .notFound ? ENOENT : EACCES, operation: "read keyring \(path)")
         }
-        var info = stat()
-        isWorldReadable = stat(path, &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0
+        isWorldReadable = Self.isReadableByOthers(path)
         keys = Self.parse(text)
+    }
+
+    /// True when group or others may read the file at `path`.
+    public static func isReadableByOthers(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) != 0
+    }
+
+    /// The warning an admin should see when `path` holds a key others can read, or nil.
+    public static func exposureWarning(_ path: String) -> String? {
+        guard isReadableByOthers(path) else { return nil }
+        return "the keyring \(path) is readable by group or others; anyone on this host can act as its cephx user (chmod 600 \(path))"
     }
 
     static func parse(_ text: String) -> [String: String] {

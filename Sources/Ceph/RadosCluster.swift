@@ -120,6 +120,12 @@ public final class RadosCluster: Sendable {
 }
 
 extension RadosCluster {
+    /// A warning when the keyring this connection reads its key from is readable by group
+    /// or others; nil when it is private (or there is none, e.g. cephx off).
+    public func keyringExposureWarning() -> String? {
+        (try? keyringPath()).flatMap(Keyring.exposureWarning)
+    }
+
     /// The keyring file librados uses for this connection: `--keyring` if given, else the
     /// first existing file of the configured `keyring` search list.
     public func keyringPath() throws(CephError) -> String {

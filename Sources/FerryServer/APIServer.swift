@@ -40,6 +40,7 @@ public struct APIServer: Sendable {
         }
         authenticator = try TokenAuthenticator(path: tokenFile, logger: logger)
         runtime = try ServiceRuntime(configuration: configuration, fallback: fallback)
+        if let warning = runtime.cluster.keyringExposureWarning() { logger.warning("\(warning)") }
     }
 
     /// Runs until SIGTERM/SIGINT.

@@ -15,6 +15,14 @@ struct CephOptions: ParsableArguments {
     var clusterConfiguration: ClusterConfiguration {
         .fromEnvironment(configFile: conf, userID: id, keyring: keyring)
     }
+
+    /// Connects, warning on stderr when the keyring is readable by others (the connection
+    /// still goes ahead: the admin may have reasons, but should know).
+    func connect() throws -> RadosCluster {
+        let cluster = try RadosCluster(configuration: clusterConfiguration)
+        if let warning = cluster.keyringExposureWarning() { Output.standardError("ferry: warning: \(warning)\n") }
+        return cluster
+    }
 }
 
 /// `POOL/IMAGE` or `POOL/NAMESPACE/IMAGE`, as rbd takes image specs.

@@ -74,7 +74,7 @@ extension FerryCommand {
 
         func run() async throws {
             let disk = try VirtualDisk.open(source, options: OpenOptions(allowedRoots: allowRoot))
-            let cluster = try RadosCluster(configuration: ceph.clusterConfiguration)
+            let cluster = try ceph.connect()
             let pool = try cluster.ioContext(pool: target.pool, namespace: target.namespace)
             var options = ImportOptions(
                 writeWindow: parallel, readers: readers, resume: resume, verify: verify,

@@ -72,7 +72,7 @@ extension FerryCommand {
         @OptionGroup var ceph: CephOptions
 
         func run() async throws {
-            let cluster = try RadosCluster(configuration: ceph.clusterConfiguration)
+            let cluster = try ceph.connect()
             let parts = pool.split(separator: "/").map(String.init)
             guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
                 throw ValidationError("--pool takes POOL or POOL/NAMESPACE")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ceph
 import Ferry
 
 /// `--config FILE` plus the rbd-style Ceph options, for the verbs that use the job queue.
@@ -14,6 +15,8 @@ struct ServiceOptions: ParsableArguments {
     }
 
     func runtime() throws -> ServiceRuntime {
-        try ServiceRuntime(configuration: try loadConfiguration(), fallback: ceph.clusterConfiguration)
+        let runtime = try ServiceRuntime(configuration: try loadConfiguration(), fallback: ceph.clusterConfiguration)
+        if let warning = runtime.cluster.keyringExposureWarning() { Output.standardError("ferry: warning: \(warning)\n") }
+        return runtime
     }
 }
