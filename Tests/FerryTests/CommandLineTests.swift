@@ -30,6 +30,33 @@ struct CommandLineTests {
         #expect(try pool.imageExists(name) == false)
     }
 
+    @Test("a keyring others can read is named in a warning, without its key; a private one is not")
+    func exposedKeyringWarning() throws {
+        let conf = try TestEnvironment.cephConfigFile()
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cluster = try RadosCluster(configuration: .fromEnvironment(configFile: conf))
+        let original = try cluster.keyringPath()
+        let keyring = directory.appendingPathComponent("copy.keyring").path
+        try FileManager.default.copyItem(atPath: original, toPath: keyring)
+        let key = try Keyring(path: keyring).key(for: cluster.configuration.entityName)
+        let disk = directory.appendingPathComponent("small.vmdk").path
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", disk, "8M"])
+        let pool = try cluster.ioContext(pool: TestEnvironment.pool)
+
+        for (mode, exposed) in [(0o644, true), (0o600, false)] {
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: keyring)
+            let name = TestEnvironment.uniqueName("cli-keyring")
+            defer { try? pool.removeImage(name, purgingSnapshots: true) }
+            let run = try FerryRun.run(["import-disk", disk, "\(TestEnvironment.pool)/\(name)", "--conf", conf,
+                                        "--keyring", keyring, "--progress", "none"])
+            #expect(run.status == 0, "\(run.standardError)")
+            let warning = "ferry: warning: the keyring \(keyring) is readable by group or others"
+            #expect(run.standardError.contains(warning) == exposed, "mode \(String(mode, radix: 8)): \(run.standardError)")
+            #expect(!run.standardError.contains(key) && !run.standardOutput.contains(key))
+        }
+    }
+
     @Test("a bad image spec is a usage error")
     func badSpec() throws {
         let run = try FerryRun.run(["import-disk", "disk.vmdk", "no-pool-here"])
