@@ -57,6 +57,10 @@ struct JobQueueEndToEndTests {
         }
         let hypervisor = try Hypervisor(uri: TestEnvironment.libvirtURI)
         for name in names { visible.append(try #require(try hypervisor.domain(named: name)).xml(inactive: true)) }
+        for format in [[], ["--json"]] {
+            let inspect = try FerryRun.run(["inspect", fixture.vms[names[0]]!] + format)
+            visible += [inspect.standardOutput, inspect.standardError]
+        }
         #expect(key.count > 20)
         #expect(!visible.contains { $0.contains(key) }, "the cephx key leaked")
 
