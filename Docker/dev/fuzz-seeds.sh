@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz-seeds.sh — builds the seed corpus of every ferry-fuzz target into
 # .build-fuzz/corpus/TARGET (or $1/TARGET): VMDKs in every subformat qemu-img writes,
-# compact hand-made sparse/COWD/seSparse files, the peer data's VMDK/VMX/OVF files, and
+# compact hand-made sparse/COWD/seSparse files, small OVAs, the peer data's VMDK/VMX/OVF files, and
 # plan examples. Peer data ($FERRY_PEER_DATA, default ../shared/peer-data) is read in place.
 #
 #   bash Docker/dev/fuzz-seeds.sh [CORPUS_DIR]
@@ -16,7 +16,7 @@ command -v qemu-img >/dev/null || { log "qemu-img is required (apt-get install q
 
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
-for target in vmdk-descriptor vmdk-sparse vmdk-cowd vmdk-sesparse vmdk-stream vmx ovf plan; do
+for target in vmdk-descriptor vmdk-sparse vmdk-cowd vmdk-sesparse vmdk-stream ova vmx ovf plan; do
     mkdir -p "$corpus/$target"
 done
 # seed TARGET FILE [NAME] — copies FILE into the target's corpus if it is small enough to fuzz.
@@ -50,6 +50,7 @@ qemu-io -f vmdk -c 'write -P 0x22 64k 64k' child.vmdk >/dev/null
 sed -i 's/^parentCID=[0-9a-f]\{8\}/parentCID=0000abcd/' child.vmdk
 
 for file in sparse sparse-zeroed sparse-empty child split-s001; do seed vmdk-sparse "$file.vmdk"; done
+
 for file in stream stream-empty; do seed vmdk-stream "$file.vmdk"; done
 for file in flat splitflat split; do
     sed -E 's/^(RW|RDONLY) [0-9]+ (FLAT|VMFS|SPARSE) "[^"]*"/\1 2048 \2 "base-flat.vmdk"/' "$file.vmdk" >"desc-$file.vmdk"
@@ -159,6 +160,41 @@ write("vmdk-descriptor", "mixed.vmdk", desc('parentCID=ffffffff\ncreateType="two
 envelope = '<?xml version="1.0"?><Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1">'
 write("ovf", "deep-nesting.ovf", (envelope + "<a>" * 30000 + "</a>" * 30000 + "</Envelope>").encode())
 write("plan", "deep-nesting.yaml", ("vms: " + "[" * 3000 + "]" * 3000 + "\n").encode())
+PY
+
+# --- OVAs around the compact stream: as ovftool lays them out (OVF, manifest, disk), a
+# chunked disk (OVF chunkSize), a sha1sum --tag manifest, no manifest, no OVF.
+python3 - "$corpus/ova" "$corpus/vmdk-stream/compact-inline.vmdk" <<'PY'
+import hashlib, io, sys, tarfile
+corpus, stream = sys.argv[1], open(sys.argv[2], "rb").read()
+def ovf(files):
+    refs = "".join(f'<File ovf:id="f{i}" ovf:href="{name}" ovf:size="{size}"{extra}/>' for i, (name, size, extra) in enumerate(files))
+    return (f'<?xml version="1.0"?><Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" '
+            f'xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"><References>{refs}</References>'
+            '<DiskSection><Disk ovf:diskId="vmdisk1" ovf:fileRef="f0" ovf:capacity="1048576" '
+            'ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/></DiskSection>'
+            '</Envelope>').encode()
+def ova(name, members, manifest="SHA256", tag=False):
+    if manifest:
+        lines = []
+        for member, data in members:
+            digest = hashlib.new(manifest.lower(), data).hexdigest()
+            lines.append(f"{manifest} ({member}) = {digest}" if tag else f"{manifest}({member})= {digest}")
+        members = members[:1] + [("vm.mf", ("\n".join(lines) + "\n").encode())] + members[1:]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for member, data in members:
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    open(f"{corpus}/{name}", "wb").write(buffer.getvalue())
+ova("stream.ova", [("vm.ovf", ovf([("disk1.vmdk", len(stream), "")])), ("disk1.vmdk", stream)])
+ova("stream-sha1-tag.ova", [("vm.ovf", ovf([("disk1.vmdk", len(stream), "")])), ("disk1.vmdk", stream)], "SHA1", tag=True)
+ova("no-manifest.ova", [("vm.ovf", ovf([("disk1.vmdk", len(stream), "")])), ("disk1.vmdk", stream)], manifest=None)
+half = (len(stream) // 2 + 511) // 512 * 512
+ova("chunked.ova", [("vm.ovf", ovf([("disk1.vmdk", len(stream), f' ovf:chunkSize="{half}"')])),
+                    ("disk1.vmdk.000000000", stream[:half]), ("disk1.vmdk.000000001", stream[half:])])
+ova("no-ovf.ova", [("disk1.vmdk", stream)], manifest=None)
 PY
 
 # --- peer data, read in place.

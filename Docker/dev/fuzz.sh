@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh — coverage-guided fuzzing of Ferry's parsers of untrusted input with libFuzzer,
 # AddressSanitizer and LeakSanitizer: the VMDK descriptor, hosted sparse, COWD, seSparse
-# and streamOptimized readers, the VMX and OVF parsers, and migration plans.
+# and streamOptimized readers, OVAs read in place, the VMX and OVF parsers, and migration plans.
 #
 #   bash Docker/dev/fuzz.sh [SECONDS_PER_TARGET] [TARGET…]      (default: 30 s, every target)
 #
@@ -17,7 +17,7 @@ repo=$(cd -- "$(dirname -- "$0")/../.." && pwd -P)
 cd "$repo"
 seconds=${1:-30}
 shift || true
-all=(vmdk-descriptor vmdk-sparse vmdk-cowd vmdk-sesparse vmdk-stream vmx ovf plan)
+all=(vmdk-descriptor vmdk-sparse vmdk-cowd vmdk-sesparse vmdk-stream ova vmx ovf plan)
 targets=("${@:-${all[@]}}")
 scratch=$repo/.build-fuzz
 command -v swift >/dev/null || export PATH=$PATH:/opt/swift/usr/bin
@@ -44,7 +44,7 @@ binary=$scratch/release/ferry-fuzz
 # cost executions per second.
 declare -A max_len=(
     [vmdk-descriptor]=16384 [vmdk-sparse]=200000 [vmdk-cowd]=65536 [vmdk-sesparse]=65536
-    [vmdk-stream]=300000 [vmx]=65536 [ovf]=262144 [plan]=8192
+    [vmdk-stream]=300000 [ova]=32768 [vmx]=65536 [ovf]=262144 [plan]=8192
 )
 # A small quarantine keeps ASan's share of the 512 MiB RSS limit small.
 # The Swift runtime's own crash reporter would wait on a terminal; libFuzzer reports instead.

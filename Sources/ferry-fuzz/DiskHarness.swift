@@ -54,6 +54,8 @@ final class DiskHarness {
             path = store(bytes, as: "desc.vmdk")
         case .vmdkSparse, .vmdkStream:
             path = store(bytes, as: "disk.vmdk")
+        case .ova:
+            path = store(bytes, as: "vm.ova")
         case .vmdkCOWD:
             // numSectors is a u32 at offset 12 of the COWD header.
             let sectors = bytes.count >= 16 ? UInt64(Self.le32(bytes, 12)) : 1

@@ -10,6 +10,9 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case vmdkSESparse = "vmdk-sesparse"
     /// A streamOptimized file: compressed grains, markers, footer.
     case vmdkStream = "vmdk-stream"
+    /// An OVA opened in place: the tar walk, the OVF's disk references (chunked disks too),
+    /// the manifest and its digests, then the disk inside.
+    case ova
     case vmx
     case ovf
     /// A migration plan (YAML).
@@ -36,7 +39,7 @@ final class Harness {
 
     func run(_ bytes: [UInt8]) -> Outcome {
         switch target {
-        case .vmdkDescriptor, .vmdkSparse, .vmdkCOWD, .vmdkSESparse, .vmdkStream:
+        case .vmdkDescriptor, .vmdkSparse, .vmdkCOWD, .vmdkSESparse, .vmdkStream, .ova:
             if disk == nil { disk = DiskHarness() }
             return disk!.run(bytes, as: target)
         case .vmx: return ConfigHarness.vmx(bytes)
