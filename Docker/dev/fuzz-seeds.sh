@@ -28,7 +28,7 @@ seed() {
 }
 
 # --- qemu-img: every VMDK subformat it writes, 1 MiB with some data and a zero range.
-# The harness's scratch folder holds base-flat.vmdk (1 MiB) and parent.vmdk (CID 0000abcd,
+# The harness's scratch folder holds base-flat.vmdk and base-sparse.vmdk (1 MiB each) and parent.vmdk (CID 0000abcd,
 # 2048 sectors), so descriptors are rewritten to point there and children to that parent.
 cd "$work"
 printf 'ferry fuzz seed' >pattern
@@ -53,7 +53,8 @@ for file in sparse sparse-zeroed sparse-empty child split-s001; do seed vmdk-spa
 
 for file in stream stream-empty; do seed vmdk-stream "$file.vmdk"; done
 for file in flat splitflat split; do
-    sed -E 's/^(RW|RDONLY) [0-9]+ (FLAT|VMFS|SPARSE) "[^"]*"/\1 2048 \2 "base-flat.vmdk"/' "$file.vmdk" >"desc-$file.vmdk"
+    sed -E -e 's/^(RW|RDONLY) [0-9]+ (FLAT|VMFS) "[^"]*"/\1 2048 \2 "base-flat.vmdk"/' \
+        -e 's/^(RW|RDONLY) [0-9]+ SPARSE "[^"]*"/\1 2048 SPARSE "base-sparse.vmdk"/' "$file.vmdk" >"desc-$file.vmdk"
     seed vmdk-descriptor "desc-$file.vmdk"
 done
 
@@ -151,6 +152,9 @@ desc = lambda extra, extents: ("# Disk DescriptorFile\nversion=1\nencoding=\"UTF
                                "ddb.geometry.heads = \"16\"\nddb.geometry.sectors = \"63\"\n").encode()
 write("vmdk-descriptor", "child.vmdk", desc('parentCID=0000abcd\ncreateType="monolithicFlat"\n'
                                             'parentFileNameHint="parent.vmdk"\n', ['RW 2048 FLAT "base-flat.vmdk" 0']))
+write("vmdk-descriptor", "sparse-extents.vmdk", desc('parentCID=ffffffff\ncreateType="twoGbMaxExtentSparse"\n',
+                                                     ['RW 2048 SPARSE "base-sparse.vmdk"',
+                                                      'RW 2048 SPARSE "base-sparse.vmdk"']))
 write("vmdk-descriptor", "mixed.vmdk", desc('parentCID=ffffffff\ncreateType="twoGbMaxExtentFlat"\n',
                                             ['RW 1024 FLAT "base-flat.vmdk" 1024', 'RW 4096 ZERO',
                                              'RDONLY 1024 VMFS "base-flat.vmdk"']))

@@ -10,7 +10,7 @@ import VMDK
 /// allocation map and reads a bounded amount of data.
 ///
 /// The folder also holds fixed files the input may refer to: `base-flat.vmdk` (1 MiB of
-/// patterned data) and `parent.vmdk` (a 2048-sector flat descriptor with CID 0000abcd), so
+/// patterned data), `base-sparse.vmdk` (a 1 MiB sparse extent) and `parent.vmdk` (a 2048-sector flat descriptor with CID 0000abcd), so
 /// descriptors and embedded descriptors can reach real extents and a real parent. The
 /// delta formats are opened through a descriptor written per input, whose size matches the
 /// header's capacity so that the read path is reached and not stopped by a size mismatch.
@@ -40,6 +40,7 @@ final class DiskHarness {
         store(
             Self.flatDescriptor(cid: "0000abcd", sectors: Self.parentSectors, createType: "monolithicFlat"),
             as: "parent.vmdk")
+        store(Self.compactSparse(), as: "base-sparse.vmdk")
         DiskHarness.scratch = folder
         atexit { if let folder = DiskHarness.scratch { DiskHarness.remove(folder) } }
     }
@@ -143,6 +144,29 @@ final class DiskHarness {
 
             """
         return store(Array(text.utf8), as: "delta.vmdk")
+    }
+
+    /// A 1 MiB hosted sparse extent with no embedded descriptor (4 KiB grains, one table,
+    /// grain 0 patterned), so fuzzed descriptors reach the sparse reader through a
+    /// `SPARSE "base-sparse.vmdk"` extent line as well as flat ones.
+    private static func compactSparse() -> [UInt8] {
+        var file = [UInt8](repeating: 0, count: 14 * 512)
+        func put(_ value: UInt64, at offset: Int, width: Int) {
+            for byte in 0..<width { file[offset + byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte))) }
+        }
+        file.replaceSubrange(0..<4, with: Array("KDMV".utf8))
+        put(1, at: 4, width: 4)  // version
+        put(1, at: 8, width: 4)  // flags: newline check valid
+        put(parentSectors, at: 12, width: 8)  // capacity
+        put(8, at: 20, width: 8)  // grain size (sectors)
+        put(512, at: 44, width: 4)  // entries per grain table
+        put(1, at: 56, width: 8)  // grain directory at sector 1
+        put(6, at: 64, width: 8)  // overhead: header, directory, 4 table sectors
+        file.replaceSubrange(73..<77, with: [0x0a, 0x20, 0x0d, 0x0a])
+        put(2, at: 512, width: 4)  // directory[0]: the table at sector 2
+        put(6, at: 1024, width: 4)  // table[0]: grain 0 at sector 6
+        for index in 0..<4096 { file[6 * 512 + index] = UInt8(truncatingIfNeeded: index &* 7 &+ 1) }
+        return file
     }
 
     private static func flatDescriptor(cid: String, sectors: UInt64, createType: String) -> [UInt8] {
