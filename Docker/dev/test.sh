@@ -47,4 +47,7 @@ else
     bash Docker/dev/dashboard-check.sh
     # Coverage-guided fuzzing smoke run (libFuzzer + ASan/LSan), 30 s per parser; longer by hand: fuzz.sh 600
     bash Docker/dev/fuzz.sh 30
+    # Load: 50 VMs through ferry serve and a ferry worker, alone, since its latency and
+    # memory figures mean nothing beside other tests on two cores.
+    bash Docker/dev/load-test.sh 50
 fi

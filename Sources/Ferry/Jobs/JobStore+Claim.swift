@@ -1,19 +1,37 @@
 import Ceph
 import Foundation
 
+/// What one attempt to claim a job came to.
+public enum ClaimAttempt: Sendable {
+    case claimed(JobLease, Job)
+    /// No job may start now: none queued, backoffs pending, or limits reached.
+    case nothingRunnable
+    /// Another worker, or another slot of this one, holds the scheduler lock for the few
+    /// milliseconds of its own claim: try again shortly, not after a whole poll interval.
+    case schedulerBusy
+}
+
 extension JobStore {
-    /// Claims the next runnable job for a worker, or returns nil when there is none (or
-    /// another worker is choosing right now — call again shortly).
+    /// Claims the next runnable job for a worker, or returns nil when there is none or
+    /// another worker is choosing right now (`attemptClaim` tells the two apart).
+    public func claim(worker: String, scheduler: JobScheduler, leaseDuration: Duration) throws -> (JobLease, Job)? {
+        guard case .claimed(let lease, let job) = try attemptClaim(
+            worker: worker, scheduler: scheduler, leaseDuration: leaseDuration)
+        else { return nil }
+        return (lease, job)
+    }
+
+    /// Claims the next runnable job for a worker.
     ///
     /// Choosing happens under the scheduler lock, so two workers never count the same free
     /// slot; the job itself is then taken with its own lease lock, which is what really
     /// guarantees that no job runs twice at once.
-    public func claim(worker: String, scheduler: JobScheduler, leaseDuration: Duration) throws -> (JobLease, Job)? {
+    public func attemptClaim(worker: String, scheduler: JobScheduler, leaseDuration: Duration) throws -> ClaimAttempt {
         let cookie = "\(worker):\(UInt32.random(in: 0...UInt32.max))"
         guard try context.lockExclusive(
             Self.indexObject, lock: Self.schedulerLock, cookie: cookie, description: "ferry scheduler",
             duration: .seconds(15))
-        else { return nil }
+        else { return .schedulerBusy }
         defer { _ = try? context.unlock(Self.indexObject, lock: Self.schedulerLock, cookie: cookie) }
 
         let summaries = try summaries()
@@ -45,9 +63,9 @@ extension JobStore {
             job.worker = worker
             job.startedAt = job.startedAt ?? Date()
             job.notBefore = nil
-            return (lease, try writeRecord(job, ownership: .takenBy(cookie)))
+            return .claimed(lease, try writeRecord(job, ownership: .takenBy(cookie)))
         }
-        return nil
+        return .nothingRunnable
     }
 
     /// Ids of running jobs whose lease is held right now.

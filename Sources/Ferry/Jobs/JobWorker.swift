@@ -49,17 +49,22 @@ public final class JobWorker: Sendable {
     private func slotLoop(_ slot: Int, until finished: (@Sendable () throws -> Bool)?) async {
         while !Task.isCancelled {
             if let finished, (try? finished()) == true { return }
-            let claimed: (JobLease, Job)?
+            let attempt: ClaimAttempt
             do {
-                claimed = try store.claim(worker: name, scheduler: scheduler, leaseDuration: environment.leaseDuration)
+                attempt = try store.attemptClaim(worker: name, scheduler: scheduler, leaseDuration: environment.leaseDuration)
             } catch {
                 logger.error("cannot claim a job: \(error)")
-                claimed = nil
+                attempt = .nothingRunnable
             }
-            guard let (lease, job) = claimed else {
-                // Idle slots poll with jitter so workers on several hosts do not collide.
-                let jitter = Duration.milliseconds(Int.random(in: 0...500))
-                try? await Task.sleep(for: pollInterval + jitter)
+            guard case .claimed(let lease, let job) = attempt else {
+                if case .schedulerBusy = attempt {
+                    // Someone else is choosing, for milliseconds. Waiting a poll interval here
+                    // left half the slots of two workers idle with 100 jobs queued (load test).
+                    try? await Task.sleep(for: min(pollInterval, .milliseconds(Int.random(in: 20...200))))
+                } else {
+                    // Idle slots poll with jitter so workers on several hosts do not collide.
+                    try? await Task.sleep(for: pollInterval + .milliseconds(Int.random(in: 0...500)))
+                }
                 continue
             }
             logger.info("slot \(slot) runs job \(job.id) (\(job.spec.displayName))")
