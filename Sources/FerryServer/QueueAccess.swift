@@ -3,17 +3,13 @@ import Ferry
 import Synchronization
 
 /// The job store for request handlers. Every JobStore call is a synchronous librados round
-/// trip; run on Swift's cooperative pool (2 threads on 2 cores) a few slow ones would stall
-/// every request and the worker's imports, so they run on Dispatch's pool instead.
+/// trip, so it runs as `BlockingWork`, never on the cooperative pool.
 struct QueueAccess: Sendable {
     let store: JobStore
-    private static let queue = DispatchQueue(label: "ferry.server.queue", attributes: .concurrent)
 
     func run<T: Sendable>(_ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
         let store = store
-        return try await withCheckedThrowingContinuation { continuation in
-            Self.queue.async { continuation.resume(with: Result { try body(store) }) }
-        }
+        return try await BlockingWork.run { try body(store) }
     }
 
     /// Like `run`, but gives up waiting after `timeout`: librados blocks for as long as
@@ -25,9 +21,9 @@ struct QueueAccess: Sendable {
         let pending = Pending<T>()
         return try await withCheckedThrowingContinuation { continuation in
             pending.continuation.withLock { $0 = continuation }
-            Self.queue.async { pending.resume(with: Result { try body(store) }) }
+            BlockingWork.queue.async { pending.resume(with: Result { try body(store) }) }
             let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            Self.queue.asyncAfter(deadline: .now() + seconds) {
+            BlockingWork.queue.asyncAfter(deadline: .now() + seconds) {
                 pending.resume(with: .failure(QueueTimeout(timeout: timeout)))
             }
         }

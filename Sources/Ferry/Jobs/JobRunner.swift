@@ -46,8 +46,9 @@ final class JobRunner: Sendable {
 
     var current: Job { job.withLock { $0 } }
 
+    /// Every librados and libvirt call below runs as `BlockingWork`: a worker inside `ferry
+    /// serve` shares the cooperative pool with the API's request handlers.
     func run() async -> Outcome {
-        defer { lease.release() }
         let work = Task { try await self.steps() }
         let heartbeat = Task { await self.beat(work: work) }
         let result = await withTaskCancellationHandler {
@@ -57,20 +58,23 @@ final class JobRunner: Sendable {
         }
         heartbeat.cancel()
         _ = await heartbeat.value
-        return finish(result)
+        return await BlockingWork.run {
+            defer { self.lease.release() }
+            return self.finish(result)
+        }
     }
 
     // MARK: Steps
 
     private func steps() async throws {
         let spec = current.spec
-        try enter(.inspect, "inspecting \(spec.source)")
-        let inventory = try placementInventory(for: spec)
+        try await enter(.inspect, "inspecting \(spec.source)")
+        let inventory = try await BlockingWork.run { try self.placementInventory(for: spec) }
         var request = try spec.migrationRequest(environment: environment, inventory: inventory)
         request.replace = current.registered
         let migration = VMMigration(cluster: environment.cluster, request: request)
-        let prepared = try migration.prepare()
-        try update { job in
+        let prepared = try await BlockingWork.run { try migration.prepare() }
+        try await update { job in
             job.node = prepared.node.name
             job.domain = prepared.definition.name
             job.disks = zip(prepared.inspection.disks, prepared.images).map { disk, image in
@@ -81,11 +85,11 @@ final class JobRunner: Sendable {
         }
         try Task.checkCancellation()
 
-        try enter(.importDisks, "importing \(prepared.images.count) disk(s) into \(prepared.images.map(\.description).joined(separator: ", "))")
+        try await enter(.importDisks, "importing \(prepared.images.count) disk(s) into \(prepared.images.map(\.description).joined(separator: ", "))")
         let results = try await migration.importDisks(prepared, window: environment.window) { index, snapshot in
             self.progress(disk: index, snapshot)
         }
-        try update { job in
+        try await update { job in
             for (index, result) in results.enumerated() where index < job.disks.count {
                 job.disks[index].verified = result.verified
                 job.disks[index].doneBytes = job.disks[index].totalBytes
@@ -99,15 +103,15 @@ final class JobRunner: Sendable {
         }
         try Task.checkCancellation()
 
-        try enter(.register, "defining domain \(prepared.definition.name) on \(prepared.node.name)")
-        let registration = try migration.register(prepared)
-        try update { job in
+        try await enter(.register, "defining domain \(prepared.definition.name) on \(prepared.node.name)")
+        let registration = try await BlockingWork.run { try migration.register(prepared) }
+        try await update { job in
             job.registered = true
             job.note("domain \(registration.domainName) (uuid \(registration.uuid)) defined on \(prepared.node.name)")
         }
         if spec.start {
-            try enter(.start, "starting \(registration.domainName)")
-            try registration.domain.start()
+            try await enter(.start, "starting \(registration.domainName)")
+            try await BlockingWork.run { try registration.domain.start() }
         }
     }
 
@@ -124,19 +128,21 @@ final class JobRunner: Sendable {
         return try NodeInventory(nodes: open)
     }
 
-    private func enter(_ step: JobStep, _ message: String) throws {
+    private func enter(_ step: JobStep, _ message: String) async throws {
         logger.info("\(message)", metadata: ["job": "\(lease.id)", "step": "\(step.rawValue)"])
-        try update { job in
+        try await update { job in
             job.step = step
             job.note(message)
         }
     }
 
     /// Changes the record and writes it at once (fenced by the lease).
-    private func update(_ change: (inout Job) -> Void) throws {
-        try job.withLock { job in
-            change(&job)
-            try lease.write(job)
+    private func update(_ change: @escaping @Sendable (inout Job) -> Void) async throws {
+        try await BlockingWork.run {
+            try self.job.withLock { job in
+                change(&job)
+                try self.lease.write(job)
+            }
         }
     }
 
@@ -167,19 +173,21 @@ final class JobRunner: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: min(interval, .seconds(2)))
             if Task.isCancelled { return }
-            do {
-                guard try lease.renew() else {
-                    interrupt(.leaseLost, work: work)
-                    return
+            let beat = await BlockingWork.run { () -> Result<Bool, any Error> in
+                Result {
+                    guard try self.lease.renew() else { throw JobStoreError(.leaseLost, "lease \(self.lease.id) lapsed") }
+                    let cancel = try self.lease.store.cancelRequested(self.lease.id)
+                    try self.job.withLock { try self.lease.write($0) }
+                    return cancel
                 }
-                if try lease.store.cancelRequested(lease.id) {
-                    interrupt(.cancelRequested, work: work)
-                }
-                try job.withLock { try lease.write($0) }
-            } catch let error as JobStoreError where error.kind == .leaseLost {
+            }
+            switch beat {
+            case .success(let cancelRequested):
+                if cancelRequested { interrupt(.cancelRequested, work: work) }
+            case .failure(let error as JobStoreError) where error.kind == .leaseLost:
                 interrupt(.leaseLost, work: work)
                 return
-            } catch {
+            case .failure(let error):
                 // A missed beat is not fatal: the lease outlives two of them.
                 logger.warning("heartbeat failed: \(error)", metadata: ["job": "\(lease.id)"])
             }

@@ -48,10 +48,13 @@ public final class JobWorker: Sendable {
 
     private func slotLoop(_ slot: Int, until finished: (@Sendable () throws -> Bool)?) async {
         while !Task.isCancelled {
-            if let finished, (try? finished()) == true { return }
+            if let finished, await BlockingWork.run({ (try? finished()) == true }) { return }
             let attempt: ClaimAttempt
             do {
-                attempt = try store.attemptClaim(worker: name, scheduler: scheduler, leaseDuration: environment.leaseDuration)
+                attempt = try await BlockingWork.run {
+                    try self.store.attemptClaim(
+                        worker: self.name, scheduler: self.scheduler, leaseDuration: self.environment.leaseDuration)
+                }
             } catch {
                 logger.error("cannot claim a job: \(error)")
                 attempt = .nothingRunnable
