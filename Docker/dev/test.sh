@@ -37,7 +37,7 @@ else
     # truncating its source, stopping libvirtd) run one test at a time after the others: on
     # two cores, tests running beside them can hold both threads of the concurrency pool in
     # blocking waits for seconds, and the moment passes before they act.
-    timed='ServerTests|JobQueueEndToEndTests|FullPoolTests|DuplicateUUIDTests|FailingInputsTests|SecondNodeSuites|CommandLineTests'
+    timed='ServerTests|JobQueueEndToEndTests|FullPoolTests|JobWorkerTests|DuplicateUUIDTests|FailingInputsTests|SecondNodeSuites|CommandLineTests'
     swift test --skip-build --skip FaultTests --skip "$timed"
     swift test --skip-build --no-parallel --filter "$timed"
     # Fault tests stop the only OSD, which would stall every other suite: they run alone.

@@ -25,13 +25,20 @@ struct ProgressRenderer: Sendable {
     func render(_ snapshot: ImportProgress.Snapshot) {
         switch mode {
         case .bar:
+            let rate = snapshot.bytesPerSecond / 1_048_576
+            guard let fraction = snapshot.fraction else {
+                // A stream from a pipe: its size is unknown, so there is no bar and no ETA.
+                Output.standardError(
+                    String(format: "\r%@ %@ read, %.1f MiB/s ", label, Self.bytes(snapshot.doneBytes), rate))
+                return
+            }
             let width = 30
-            let filled = Int(snapshot.fraction * Double(width))
+            let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
             let eta = snapshot.etaSeconds.map { Self.duration($0) } ?? "--:--"
             let line = String(
-                format: "\r%@ [%@] %5.1f%% %@/%@ %.1f MiB/s ETA %@ ", label, bar, snapshot.fraction * 100,
-                Self.bytes(snapshot.doneBytes), Self.bytes(snapshot.totalBytes), snapshot.bytesPerSecond / 1_048_576, eta)
+                format: "\r%@ [%@] %5.1f%% %@/%@ %.1f MiB/s ETA %@ ", label, bar, fraction * 100,
+                Self.bytes(snapshot.doneBytes), Self.bytes(snapshot.totalBytes), rate, eta)
             Output.standardError(line)
         case .json:
             let encoder = JSONEncoder()

@@ -1,6 +1,7 @@
 import Ceph
 @testable import Ferry
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 import VMDK
@@ -93,8 +94,12 @@ struct DiskImporterTests {
         options.verify = true
         let resumed = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
                                    options: options)
-        let result = try await resumed.run()
+        let reports = Mutex<[ImportProgress.Snapshot]>([])
+        let result = try await resumed.run { snapshot in reports.withLock { $0.append(snapshot) } }
         #expect(result.resumedFromOffset == 16 << 20)
+        // Chunks the first run wrote count once, as resumed bytes, not again as they are re-read.
+        let last = try #require(reports.withLock { $0.last })
+        #expect(last.doneBytes == last.totalBytes, "\(last.doneBytes) of \(last.totalBytes)")
         #expect(result.writtenBytes == 44 << 20)
         #expect(try ImportFixtures.imageDigest("\(pool.pool)/\(name)", in: directory)
                 == ImportFixtures.oracleDigest(path, in: directory))

@@ -31,6 +31,14 @@ struct MalformedInputTests {
         return path
     }
 
+    /// Clears the redundant-directory flag qemu-img sets, so the primary grain directory is
+    /// the only copy: damage to it is then refused instead of read around (see
+    /// RedundantDirectoryTests for the two-copy behaviour).
+    static func dropRedundantDirectory(_ path: String) throws {
+        let flags = try readFile(path)[8]
+        try poke(path, at: 8, [flags & ~0x02])
+    }
+
     @Test("afl9.vmdk (fuzzed capacity) is refused without allocating a grain directory")
     func afl9() {
         let error = expectOpenFails(peerData("qemu-samples/afl9.vmdk"), .limitExceeded)
@@ -62,6 +70,7 @@ struct MalformedInputTests {
     func headerCorruptions(label: String, offset: UInt64, bytes: [UInt8], code: String) throws {
         let scratch = try Scratch()
         let path = try Self.sparse(scratch)
+        try Self.dropRedundantDirectory(path)
         try poke(path, at: offset, bytes)
         let expected: [String: VMDKError.Code] = [
             "badHeader": .badHeader, "limitExceeded": .limitExceeded, "unsupported": .unsupported,
@@ -88,6 +97,7 @@ struct MalformedInputTests {
         let scratch = try Scratch()
         // A GD entry past EOF.
         var path = try Self.sparse(scratch, "a.vmdk")
+        try Self.dropRedundantDirectory(path)
         var layout = try Layout(path)
         try pokeLE32(path, at: layout.gd, 0x00ff_ffff)
         var error = expectOpenFails(path, .outOfBounds)
@@ -95,32 +105,38 @@ struct MalformedInputTests {
         #expect(error?.offset == layout.gd)
         // A GD entry pointing into the header / descriptor.
         path = try Self.sparse(scratch, "b.vmdk")
+        try Self.dropRedundantDirectory(path)
         layout = try Layout(path)
         try pokeLE32(path, at: layout.gd, 1)
         expectOpenFails(path, .outOfBounds)
         // A GD entry pointing at the grain directory itself.
         path = try Self.sparse(scratch, "c.vmdk")
+        try Self.dropRedundantDirectory(path)
         layout = try Layout(path)
         try pokeLE32(path, at: layout.gd, UInt32(layout.gd / 512))
         expectOpenFails(path, .outOfBounds)
         // A grain-table entry past EOF.
         path = try Self.sparse(scratch, "d.vmdk")
+        try Self.dropRedundantDirectory(path)
         layout = try Layout(path)
         try pokeLE32(path, at: layout.gt0 + 4, 0x7fff_0000)
         error = expectOpenFails(path, .outOfBounds)
         #expect(error?.offset == layout.gt0 + 4)
         // A grain-table entry pointing into the metadata (sector 2: the descriptor).
         path = try Self.sparse(scratch, "e.vmdk")
+        try Self.dropRedundantDirectory(path)
         layout = try Layout(path)
         try pokeLE32(path, at: layout.gt0 + 8, 2)
         expectOpenFails(path, .outOfBounds)
         // Entry 1 without the zeroed-grain flag is a pointer to sector 1, not "zero".
         path = try Self.sparse(scratch, "f.vmdk")
+        try Self.dropRedundantDirectory(path)
         layout = try Layout(path)
         try pokeLE32(path, at: layout.gt0 + 8, 1)
         expectOpenFails(path, .outOfBounds)
         // The last grain pointer reaching past EOF by one sector.
         path = try Self.sparse(scratch, "g.vmdk")
+        try Self.dropRedundantDirectory(path)
         layout = try Layout(path)
         let size = try fileSize(path)
         try pokeLE32(path, at: layout.gt0 + 4, UInt32(size / 512 - 127))
@@ -132,6 +148,7 @@ struct MalformedInputTests {
         let scratch = try Scratch()
         let path = scratch.file("two.vmdk")
         try Tool.qemuImg(["create", "-f", "vmdk", path, "64M"])  // two grain tables
+        try Self.dropRedundantDirectory(path)
         let layout = try Layout(path)
         try pokeLE32(path, at: layout.gd + 4, UInt32(layout.gt0 / 512))
         expectOpenFails(path, .badTable)

@@ -7,12 +7,19 @@ import VMDK
 ///
 /// Reader threads take a buffer from a fixed pool, read one object-aligned chunk of the
 /// source (inflating compressed grains on that thread), drop its zero blocks, and submit
-/// the rest as `rbd_aio_write`s on the one image handle. Each completion hands its buffer
+/// the rest as `rbd_aio_write`s on the one image handle. The source is a disk read anywhere
+/// at once (its allocation map planned into chunks up front) or a ``SequentialSource``
+/// read front to back, whose chunks are only known as the stream goes by. Each completion hands its buffer
 /// back, so the pool bounds both memory and the write window. The resume watermark goes
 /// to the image's metadata every few seconds; the image is marked complete only after a
 /// flush (and, if asked, a full read-back comparison).
 public struct DiskImporter: Sendable {
-    public let disk: any DiskReader
+    enum Source: Sendable {
+        case disk(any DiskReader)
+        case sequential(SequentialSource)
+    }
+
+    let source: Source
     /// How the source is named in errors and metadata, e.g. `vm1/disk0.vmdk`.
     public let sourceName: String
     /// What must match for `--resume` to continue an image (path, size, timestamps).
@@ -25,12 +32,35 @@ public struct DiskImporter: Sendable {
         disk: any DiskReader, sourceName: String, sourceIdentity: String, pool: IOContext, imageName: String,
         options: ImportOptions
     ) {
-        self.disk = disk
+        self.source = .disk(disk)
         self.sourceName = sourceName
         self.sourceIdentity = sourceIdentity
         self.pool = pool
         self.imageName = imageName
         self.options = options
+    }
+
+    /// Imports a disk read front to back. Bad input is only found on the way, so unlike a
+    /// disk opened from files it can fail after the image was created: the image then stays
+    /// marked unfinished (`ferry.state` is `importing`), never `complete`.
+    public init(
+        sequential: SequentialSource, sourceName: String, sourceIdentity: String, pool: IOContext, imageName: String,
+        options: ImportOptions
+    ) {
+        self.source = .sequential(sequential)
+        self.sourceName = sourceName
+        self.sourceIdentity = sourceIdentity
+        self.pool = pool
+        self.imageName = imageName
+        self.options = options
+    }
+
+    /// Size of the virtual disk in bytes.
+    public var capacity: UInt64 {
+        switch source {
+        case .disk(let disk): disk.capacity
+        case .sequential(let stream): stream.capacity
+        }
     }
 
     private var spec: String { "\(pool.displayName)/\(imageName)" }
@@ -41,22 +71,39 @@ public struct DiskImporter: Sendable {
     public func run(
         window: ImportWindow? = nil, report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }
     ) async throws -> ImportResult {
-        // The source is fully validated (tables, chain, bounds) before anything is created.
-        let map = try disk.allocationMap()
-        if let finished = try completedImport() { return finished }
-        let image = try openTarget()
+        // Every synchronous librbd call of an import runs as `BlockingWork`: imports run
+        // beside the API's request handlers in `ferry serve`.
+        // A disk is fully validated (tables, chain, bounds) before anything is created; a
+        // stream as far as its header and the metadata before its first grain.
+        let (map, target) = try await BlockingWork.run { () throws -> ([AllocationRun], Target) in
+            var map: [AllocationRun] = []
+            if case .disk(let disk) = source { map = try disk.allocationMap() }
+            if let finished = try completedImport() { return (map, .finished(finished)) }
+            return (map, .opened(try openTarget()))
+        }
+        guard case .opened(let image) = target else {
+            if case .finished(let result) = target { return result }
+            preconditionFailure("unreachable")
+        }
         do {
-            let window = try window
+            let objectSize = try await BlockingWork.run { try image.stat().objectSize }
+            let window = window
                 ?? ImportWindow(
-                    buffers: options.writeWindow + options.readers, bufferSize: Int(image.stat().objectSize),
+                    buffers: options.writeWindow + options.readers, bufferSize: Int(objectSize),
                     maxBytesPerSecond: options.maxBytesPerSecond)
             let result = try await importInto(image, map: map, window: window, report: report)
-            try image.close()
+            try await BlockingWork.run { try image.close() }
             return result
         } catch {
-            try? image.close()
+            await BlockingWork.run { try? image.close() }
             throw FullPoolFailure.explaining(error, image: spec)
         }
+    }
+
+    /// What the import starts from: an image already holding this source, or one to write.
+    private enum Target: Sendable {
+        case finished(ImportResult)
+        case opened(RBDImage)
     }
 
     /// Creates the image, or reopens an unfinished one of the same source when resuming.
@@ -71,7 +118,7 @@ public struct DiskImporter: Sendable {
                 throw error
             }
         }
-        try pool.createImage(imageName, size: disk.capacity, options: options.image)
+        try pool.createImage(imageName, size: capacity, options: options.image)
         let image = try pool.openImage(imageName)
         try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.importing.rawValue)
         try image.setMetadata(ImportMetadata.source, to: sourceName)
@@ -91,7 +138,7 @@ public struct DiskImporter: Sendable {
             let digest = try image.metadata(ImportMetadata.digest)
         else { return nil }
         return ImportResult(
-            image: spec, capacity: disk.capacity, allocatedBytes: 0, writtenBytes: 0, resumedFromOffset: disk.capacity,
+            image: spec, capacity: capacity, allocatedBytes: 0, writtenBytes: 0, resumedFromOffset: capacity,
             elapsedSeconds: 0, verified: false, snapshot: options.snapshotName, digest: digest)
     }
 
@@ -110,7 +157,7 @@ public struct DiskImporter: Sendable {
         guard identity == sourceIdentity else {
             throw FerryFailure("\(spec) holds an unfinished import of a different source (\(identity ?? "unknown")); refusing to resume")
         }
-        guard try image.size() == disk.capacity else {
+        guard try image.size() == capacity else {
             throw FerryFailure("\(spec) has a different size than \(sourceName); refusing to resume")
         }
     }
@@ -119,21 +166,49 @@ public struct DiskImporter: Sendable {
         _ image: RBDImage, map: [AllocationRun], window: ImportWindow,
         report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
     ) async throws -> ImportResult {
-        let info = try image.stat()
+        let resume = options.resume
+        let (info, resumeFrom) = try await BlockingWork.run { () throws -> (ImageInfo, UInt64) in
+            let checkpoint = resume ? try image.metadata(ImportMetadata.checkpoint) : nil
+            return (try image.stat(), checkpoint.flatMap { UInt64($0) } ?? 0)
+        }
         guard UInt64(window.bufferSize) >= info.objectSize else {
             throw FerryFailure("\(spec) has \(info.objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
         }
-        let chunks = ChunkPlanner.chunks(for: map, objectSize: info.objectSize, capacity: disk.capacity)
-        let resumeFrom = options.resume ? UInt64(try image.metadata(ImportMetadata.checkpoint) ?? "0") ?? 0 : 0
-        let firstWrite = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
-        let progress = ImportProgress(
-            totalBytes: chunks.reduce(0) { $0 + UInt64($1.dataLength) },
-            resumedBytes: chunks[..<firstWrite].reduce(0) { $0 + UInt64($1.dataLength) })
-        let tracker = CheckpointTracker(chunks: Array(chunks[firstWrite...]), capacity: disk.capacity)
+        switch source {
+        case .disk(let disk):
+            let chunks = ChunkPlanner.chunks(for: map, objectSize: info.objectSize, capacity: capacity)
+            let firstWrite = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
+            let progress = ImportProgress(
+                totalBytes: chunks.reduce(0) { $0 + UInt64($1.dataLength) },
+                resumedBytes: chunks[..<firstWrite].reduce(0) { $0 + UInt64($1.dataLength) })
+            let tracker = CheckpointTracker(chunks: Array(chunks[firstWrite...]), capacity: capacity)
+            let feed = PlannedChunkFeed(disk: disk, chunks: chunks, firstWrite: firstWrite)
+            return try await write(
+                into: image, feed: feed, tracker: tracker, progress: progress, objectSize: info.objectSize,
+                resumeFrom: resumeFrom, window: window, report: report)
+        case .sequential(let stream):
+            guard UInt64(window.bufferSize) >= stream.grainSize else {
+                throw FerryFailure("\(stream.displayPath) has \(stream.grainSize)-byte grains, larger than the import window's \(window.bufferSize)-byte buffers")
+            }
+            let progress = ImportProgress(totalBytes: stream.length, resumedBytes: 0, measure: .sourceBytes)
+            let tracker = CheckpointTracker(capacity: capacity)
+            let feed = StreamChunkFeed(
+                source: stream, objectSize: info.objectSize, resumeFrom: resumeFrom, tracker: tracker,
+                progress: progress)
+            return try await write(
+                into: image, feed: feed, tracker: tracker, progress: progress, objectSize: info.objectSize,
+                resumeFrom: resumeFrom, window: window, report: report)
+        }
+    }
 
+    /// Runs the reader threads over `feed`, keeps the checkpoint, and finishes the image.
+    private func write<Feed: ChunkFeed>(
+        into image: RBDImage, feed: Feed, tracker: CheckpointTracker, progress: ImportProgress, objectSize: UInt64,
+        resumeFrom: UInt64, window: ImportWindow, report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
+    ) async throws -> ImportResult {
         let pipeline = WritePipeline(
-            disk: disk, image: image, chunks: chunks, firstWrite: firstWrite, tracker: tracker, progress: progress,
-            objectSize: info.objectSize, window: window, readers: options.readers)
+            feed: feed, image: image, tracker: tracker, progress: progress, objectSize: objectSize, window: window,
+            readers: options.readers)
         // Wake at least as often as checkpoints are due; progress is reported on the same beat.
         let tick = min(Duration.milliseconds(500), options.checkpointInterval)
         let reporter = Task {
@@ -146,7 +221,7 @@ public struct DiskImporter: Sendable {
                     lastCheckpoint = .now
                     let watermark = max(resumeFrom, tracker.watermark)
                     if watermark != savedWatermark {
-                        try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark))
+                        await BlockingWork.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
                         savedWatermark = watermark
                     }
                 }
@@ -165,32 +240,37 @@ public struct DiskImporter: Sendable {
             reporter.cancel()
             _ = await reporter.value
             // Keep what was finished so --resume continues from here.
-            try? image.setMetadata(ImportMetadata.checkpoint, to: String(max(resumeFrom, tracker.watermark)))
+            let watermark = max(resumeFrom, tracker.watermark)
+            await BlockingWork.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
             throw error
         }
-        try image.flush()
-        try image.setMetadata(ImportMetadata.checkpoint, to: String(disk.capacity))
-        try image.setMetadata(ImportMetadata.digest, to: digest)
+        let capacity = capacity
+        try await BlockingWork.run {
+            try image.flush()
+            try image.setMetadata(ImportMetadata.checkpoint, to: String(capacity))
+            try image.setMetadata(ImportMetadata.digest, to: digest)
+        }
         report(progress.snapshot())
 
         if options.verify {
             let readBack = try await ImageVerifier(
-                image: image, capacity: disk.capacity, objectSize: info.objectSize, readers: options.readers
+                image: image, capacity: capacity, objectSize: objectSize, readers: options.readers
             ).digest()
             guard readBack == digest else {
                 throw FerryFailure("verify: \(spec) does not hold what \(sourceName) holds (source \(digest), image \(readBack)); the image stays marked unfinished")
             }
         }
-        try image.setMetadata(ImportMetadata.importedAt, to: ISO8601DateFormatter().string(from: Date()))
-        if let snapshot = options.snapshotName {
-            try image.createSnapshot(snapshot)
+        let snapshotName = options.snapshotName
+        try await BlockingWork.run {
+            try image.setMetadata(ImportMetadata.importedAt, to: ISO8601DateFormatter().string(from: Date()))
+            if let snapshotName { try image.createSnapshot(snapshotName) }
+            // Last: only now does the image count as a finished import.
+            try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.complete.rawValue)
+            try image.removeMetadata(ImportMetadata.checkpoint)
         }
-        // Last: only now does the image count as a finished import.
-        try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.complete.rawValue)
-        try image.removeMetadata(ImportMetadata.checkpoint)
         let final = progress.snapshot()
         return ImportResult(
-            image: spec, capacity: disk.capacity, allocatedBytes: progress.totalBytes, writtenBytes: final.writtenBytes,
+            image: spec, capacity: capacity, allocatedBytes: progress.coveredDataBytes, writtenBytes: final.writtenBytes,
             resumedFromOffset: resumeFrom, elapsedSeconds: final.elapsedSeconds, verified: options.verify,
             snapshot: options.snapshotName, digest: digest)
     }

@@ -4,13 +4,13 @@ import VMDK
 
 /// The reader threads and the librbd write window of one import.
 ///
-/// Chunks before `firstWrite` were written by an earlier, interrupted run: they are read
-/// and hashed for the content digest but not written again.
-final class WritePipeline: Sendable {
-    private let disk: any DiskReader
+/// Each reader takes a pool buffer, gets the next chunk from the feed (read with `pread`,
+/// or taken from a stream and inflated), zero-scans and hashes it, and submits its non-zero
+/// parts. Chunks the feed marks as already written by an earlier, interrupted run are
+/// hashed for the content digest but not written again.
+final class WritePipeline<Feed: ChunkFeed>: Sendable {
+    private let feed: Feed
     private let image: RBDImage
-    private let chunks: [ImportChunk]
-    private let firstWrite: Int
     private let objectSize: UInt64
     private let digests = Mutex<[UInt64: [UInt8]]>([:])
     private let tracker: CheckpointTracker
@@ -18,20 +18,17 @@ final class WritePipeline: Sendable {
     private let pool: BufferPool
     private let rateLimiter: RateLimiter?
     private let readers: Int
-    private let nextChunk = Atomic<Int>(0)
     private let firstError = Mutex<(any Error)?>(nil)
     private let stopped = Atomic<Bool>(false)
     /// Buffers of the shared window this import holds right now.
     private let inFlight = InFlightCounter()
 
     init(
-        disk: any DiskReader, image: RBDImage, chunks: [ImportChunk], firstWrite: Int, tracker: CheckpointTracker,
-        progress: ImportProgress, objectSize: UInt64, window: ImportWindow, readers: Int
+        feed: Feed, image: RBDImage, tracker: CheckpointTracker, progress: ImportProgress, objectSize: UInt64,
+        window: ImportWindow, readers: Int
     ) {
-        self.disk = disk
+        self.feed = feed
         self.image = image
-        self.chunks = chunks
-        self.firstWrite = firstWrite
         self.objectSize = objectSize
         self.tracker = tracker
         self.progress = progress
@@ -66,44 +63,83 @@ final class WritePipeline: Sendable {
     }
 
     private func readLoop() {
+        let state = feed.makeReaderState()
         while !stopped.load(ordering: .relaxed) {
-            let index = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard index < chunks.count else { return }
-            let chunk = chunks[index]
-            if index >= firstWrite { rateLimiter?.acquire(chunk.dataLength) }
             let buffer = pool.take()
             inFlight.enter()
-            let data = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<chunk.length])
+            let fed: FedChunk
             do {
-                for part in chunk.parts {
-                    try disk.read(into: UnsafeMutableRawBufferPointer(rebasing: data[part]), at: chunk.offset + UInt64(part.lowerBound))
+                guard let next = try feed.next(into: buffer, state: state) else {
+                    release(buffer)
+                    return
                 }
+                fed = next
             } catch {
                 release(buffer)
                 fail(error)
                 return
             }
-            let ranges = ZeroScan.nonZeroRanges(UnsafeRawBufferPointer(data), within: chunk.parts)
-            if let digest = ContentDigest.object(UnsafeRawBufferPointer(data), at: chunk.offset, ranges: ranges) {
-                digests.withLock { $0[chunk.offset / objectSize] = digest }
-            }
-            if index < firstWrite {
+            let chunk = fed.chunk
+            let data = UnsafeRawBufferPointer(rebasing: buffer[0..<chunk.length])
+            let ranges = ZeroScan.nonZeroRanges(data, within: chunk.parts)
+            recordDigests(of: data, chunk: chunk, ranges: ranges)
+            progress.dataCovered(chunk.dataLength)
+            guard let ticket = fed.ticket else {
+                progress.chunkCompleted(length: fed.progressBytes)
                 release(buffer)
                 continue
             }
+            rateLimiter?.acquire(chunk.dataLength)
             submitWrites(
-                of: UnsafeRawBufferPointer(data), ranges: ZeroScan.coalesced(ranges, within: chunk.parts),
-                chunk: chunk, index: index, buffer: buffer)
+                of: data, ranges: Self.split(ZeroScan.coalesced(ranges, within: chunk.parts), chunk: chunk,
+                                             objectSize: objectSize),
+                chunk: chunk, fed: fed, ticket: ticket, buffer: buffer)
         }
+    }
+
+    /// The content digest of every object the chunk touches (one, unless grains are larger
+    /// than objects).
+    private func recordDigests(of data: UnsafeRawBufferPointer, chunk: ImportChunk, ranges: [Range<Int>]) {
+        var objectStart = chunk.offset / objectSize * objectSize
+        while objectStart < chunk.end {
+            let from = Int(max(objectStart, chunk.offset) - chunk.offset)
+            let to = Int(min(objectStart + objectSize, chunk.end) - chunk.offset)
+            let inObject = ranges.compactMap { range -> Range<Int>? in
+                let clamped = max(range.lowerBound, from)..<min(range.upperBound, to)
+                return clamped.isEmpty ? nil : (clamped.lowerBound - from)..<(clamped.upperBound - from)
+            }
+            let slice = UnsafeRawBufferPointer(rebasing: data[from..<to])
+            if let digest = ContentDigest.object(slice, at: chunk.offset + UInt64(from), ranges: inObject) {
+                digests.withLock { $0[objectStart / objectSize] = digest }
+            }
+            objectStart += objectSize
+        }
+    }
+
+    /// `ranges` cut at object boundaries, so each write touches one object.
+    private static func split(_ ranges: [Range<Int>], chunk: ImportChunk, objectSize: UInt64) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        for range in ranges {
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let absolute = chunk.offset + UInt64(start)
+                let boundary = Int((absolute / objectSize + 1) * objectSize - chunk.offset)
+                let end = min(range.upperBound, boundary)
+                result.append(start..<end)
+                start = end
+            }
+        }
+        return result
     }
 
     /// Writes the non-zero parts of a chunk; the last completion returns the buffer.
     private func submitWrites(
-        of data: UnsafeRawBufferPointer, ranges: [Range<Int>], chunk: ImportChunk, index: Int,
+        of data: UnsafeRawBufferPointer, ranges: [Range<Int>], chunk: ImportChunk, fed: FedChunk, ticket: Int,
         buffer: UnsafeMutableRawBufferPointer
     ) {
+        let progressBytes = fed.progressBytes
         if ranges.isEmpty {
-            finish(chunk: chunk, index: index, buffer: buffer)
+            finish(ticket: ticket, progressBytes: progressBytes, buffer: buffer)
             return
         }
         let outstanding = ChunkCounter(ranges.count)
@@ -119,7 +155,9 @@ final class WritePipeline: Sendable {
                     self.fail(error)
                 }
                 if outstanding.decrement() {
-                    self.finish(chunk: chunk, index: index, buffer: owned.pointer, written: !outstanding.failed)
+                    self.finish(
+                        ticket: ticket, progressBytes: progressBytes, buffer: owned.pointer,
+                        written: !outstanding.failed)
                 }
             }
             do {
@@ -133,10 +171,12 @@ final class WritePipeline: Sendable {
     /// Once every write of a chunk is done: count it if all of them succeeded (a write
     /// acknowledged by librbd is on the OSDs, even if another chunk failed meanwhile), and
     /// hand the buffer back.
-    private func finish(chunk: ImportChunk, index: Int, buffer: UnsafeMutableRawBufferPointer, written: Bool = true) {
+    private func finish(
+        ticket: Int, progressBytes: Int, buffer: UnsafeMutableRawBufferPointer, written: Bool = true
+    ) {
         if written {
-            tracker.complete(index - firstWrite)
-            progress.chunkCompleted(length: chunk.dataLength)
+            tracker.complete(ticket)
+            progress.chunkCompleted(length: progressBytes)
         }
         release(buffer)
     }

@@ -82,4 +82,30 @@ final class InflateSession {
     }
 
     enum InflateResult { case ok, corrupt, tooLarge, outOfMemory }
+
+    /// Inflates the compressed grain `input` (the bytes after its marker) into `output`,
+    /// which must hold a whole grain, and checks it: a valid zlib stream that uses every
+    /// byte the marker announced and inflates to `grainBytes`, or to `expected` (the bytes
+    /// of the grain inside the disk) for a disk whose size is not a whole number of grains
+    /// — VMware writes a full last grain, qemu-img only the part inside the disk.
+    func inflateGrain(
+        _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, grainBytes: Int, expected: Int,
+        path: String, grain: Int, marker: UInt64
+    ) throws(VMDKError) {
+        let (result, produced, consumed) = inflate(input, into: output)
+        guard result == .ok, produced == grainBytes || produced == expected, consumed == input.count else {
+            let why: String
+            switch result {
+            case .ok where consumed != input.count:
+                why = "ends after \(consumed) of its \(input.count) bytes (the marker size is wrong)"
+            case .ok: why = "inflates to \(produced) bytes instead of \(expected)"
+            case .tooLarge: why = "inflates to more than one grain (\(grainBytes) bytes)"
+            case .corrupt: why = "is not a valid zlib/deflate stream"
+            case .outOfMemory: why = "could not be inflated: out of memory"
+            }
+            throw VMDKError(
+                .corruptGrain, file: path, field: "compressed grain \(grain)", offset: marker, "compressed grain \(why)"
+            )
+        }
+    }
 }

@@ -93,9 +93,18 @@ enum StreamFooter {
                 .truncated, file: path, field: "footer", offset: start,
                 "streamOptimized footer is missing or invalid (the file was probably cut short)")
         }
+        try checkAgreement(footer, with: header, path: path, offset: start + 512)
+        return footer
+    }
+
+    /// The footer's header must give a real directory offset and repeat every field the
+    /// first header already committed to. `offset` is where the footer's header starts.
+    static func checkAgreement(_ footer: SparseHeader, with header: SparseHeader, path: String, offset: UInt64)
+        throws(VMDKError)
+    {
         guard footer.directoryOffset != SparseHeader.directoryAtEnd else {
             throw VMDKError(
-                .badHeader, file: path, field: "gdOffset", offset: start + 512 + SparseHeader.Field.gdOffset.rawValue,
+                .badHeader, file: path, field: "gdOffset", offset: offset + SparseHeader.Field.gdOffset.rawValue,
                 "the footer header also says the grain directory is at the end")
         }
         let mismatches: [(String, Bool)] = [
@@ -108,9 +117,8 @@ enum StreamFooter {
         ]
         if let (field, _) = mismatches.first(where: { !$0.1 }) {
             throw VMDKError(
-                .badHeader, file: path, field: field, offset: start + 512,
+                .badHeader, file: path, field: field, offset: offset,
                 "footer header disagrees with the header at the start of the file")
         }
-        return footer
     }
 }

@@ -55,3 +55,50 @@ struct Manifest: Sendable {
         return (name, Entry(algorithm: algorithm, digest: digest.lowercased(), line: lineNumber))
     }
 }
+
+extension Manifest {
+    /// Compares each of `members` with `manifest` (nil: the archive has none), in one
+    /// wording for the OVA read in place and the OVA read in one pass. `digest` gives a
+    /// member's actual digest in an algorithm (nil if it cannot: the member then counts
+    /// as not covered). Returns a one-line status
+    /// for ``ArchiveInfo``; throws `.manifestMismatch` on the first wrong digest.
+    static func verify(
+        _ manifest: Manifest?, folder: String, members: [String], archive path: String, warnings: inout [String],
+        digest: (String, HashAlgorithm) throws(VMDKError) -> String?
+    ) throws(VMDKError) -> String {
+        guard let manifest else {
+            warnings.append("\(path): no manifest (.mf) in the OVA; disk integrity is not verified")
+            return "not verified: no manifest"
+        }
+        var algorithms: Set<String> = []
+        var unlisted: [String] = []
+        for name in members {
+            guard let entry = manifest.entry(for: name, folder: folder) else {
+                unlisted.append(name)
+                continue
+            }
+            guard let actual = try digest(name, entry.algorithm) else {
+                unlisted.append(name)
+                continue
+            }
+            guard actual == entry.digest else {
+                throw VMDKError(
+                    .manifestMismatch, file: "\(path):\(name)",
+                    "\(entry.algorithm.rawValue) is \(actual) but the manifest says \(entry.digest): the OVA is corrupt or was modified"
+                )
+            }
+            algorithms.insert(entry.algorithm.rawValue)
+        }
+        if !unlisted.isEmpty {
+            warnings.append("\(path): not covered by the manifest: \(unlisted.joined(separator: ", "))")
+            return "partly verified: \(unlisted.joined(separator: ", ")) not listed"
+        }
+        return "verified (\(algorithms.sorted().joined(separator: ", ")))"
+    }
+
+    /// The entry for archive member `name`; manifest names are relative to the manifest's
+    /// own folder (`folder`) inside the archive.
+    func entry(for name: String, folder: String) -> Entry? {
+        entries[name.hasPrefix(folder) ? String(name.dropFirst(folder.count)) : name]
+    }
+}

@@ -86,28 +86,15 @@ struct OVAPackage: Sendable {
 
     /// The disk whose OVF href (or member name) is `name`, or the first disk.
     func disk(named name: String?) throws(VMDKError) -> Disk {
-        var candidates: [OVFReferences.FileReference]
+        let candidates: [OVFReferences.FileReference]
         if let references {
             candidates = references.disks
         } else {
             candidates = archive.members.filter { $0.name.lowercased().hasSuffix(".vmdk") }
                 .map { OVFReferences.FileReference(id: $0.name, href: $0.name) }
         }
-        if let name {
-            candidates = candidates.filter { $0.href == name || ovfFolder + $0.href == name || $0.id == name }
-        }
-        guard let reference = candidates.first else {
-            throw VMDKError(
-                .notFound, file: path,
-                name.map { "the OVA has no disk named \"\($0)\"" } ?? "the OVA holds no disk")
-        }
+        let reference = try OVFReferences.pick(name, from: candidates, folder: ovfFolder, archive: path)
         let display = "\(path):\(reference.href)"
-        if let compression = reference.compression, !compression.isEmpty, compression != "identity" {
-            throw VMDKError(
-                .unsupported, file: display, field: "File/@compression",
-                "disk member is \(compression)-compressed as a whole; it cannot be read in place (decompress the OVA first)"
-            )
-        }
         let memberName = ovfFolder + reference.href
         let members: [TarArchive.Member]
         if let chunkSize = reference.chunkSize {
@@ -165,33 +152,11 @@ struct OVAPackage: Sendable {
     /// Hashes each of `members` and compares it with the manifest. Returns a one-line
     /// status for ``ArchiveInfo``; throws `.manifestMismatch` on the first wrong digest.
     func verify(members: [String], warnings: inout [String]) throws(VMDKError) -> String {
-        guard let manifest else {
-            warnings.append("\(path): no manifest (.mf) in the OVA; disk integrity is not verified")
-            return "not verified: no manifest"
+        try Manifest.verify(manifest, folder: manifestFolder, members: members, archive: path, warnings: &warnings) {
+            (name, algorithm) throws(VMDKError) in
+            guard let member = archive.members.first(where: { $0.name == name }) else { return nil }
+            return try digest(member, algorithm: algorithm)
         }
-        var algorithms: Set<String> = []
-        var unlisted: [String] = []
-        for name in members {
-            let key = name.hasPrefix(manifestFolder) ? String(name.dropFirst(manifestFolder.count)) : name
-            guard let entry = manifest.entries[key] else {
-                unlisted.append(name)
-                continue
-            }
-            guard let member = archive.members.first(where: { $0.name == name }) else { continue }
-            let actual = try digest(member, algorithm: entry.algorithm)
-            guard actual == entry.digest else {
-                throw VMDKError(
-                    .manifestMismatch, file: "\(path):\(name)",
-                    "\(entry.algorithm.rawValue) is \(actual) but the manifest says \(entry.digest): the OVA is corrupt or was modified"
-                )
-            }
-            algorithms.insert(entry.algorithm.rawValue)
-        }
-        if !unlisted.isEmpty {
-            warnings.append("\(path): not covered by the manifest: \(unlisted.joined(separator: ", "))")
-            return "partly verified: \(unlisted.joined(separator: ", ")) not listed"
-        }
-        return "verified (\(algorithms.sorted().joined(separator: ", ")))"
     }
 
     private func digest(_ member: TarArchive.Member, algorithm: HashAlgorithm) throws(VMDKError) -> String {
@@ -214,7 +179,7 @@ struct OVAPackage: Sendable {
 }
 
 /// "sub/dir/" for "sub/dir/x.ovf", "" for "x.ovf".
-private func folderPrefix(_ name: String) -> String {
+func folderPrefix(_ name: String) -> String {
     guard let slash = name.lastIndex(of: "/") else { return "" }
     return String(name[...slash])
 }

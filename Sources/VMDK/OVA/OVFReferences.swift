@@ -24,6 +24,30 @@ struct OVFReferences: Sendable {
         return diskFileIDs.compactMap { id in files.first { $0.id == id } }
     }
 
+    /// The disk of `candidates` whose href (relative to the OVF's `folder`) or id is `name`,
+    /// or the first one. Throws `.notFound` if there is none, `.unsupported` for a disk
+    /// compressed as a whole (gzip), which cannot be read in place or in one pass.
+    static func pick(_ name: String?, from candidates: [FileReference], folder: String, archive path: String)
+        throws(VMDKError) -> FileReference
+    {
+        var candidates = candidates
+        if let name {
+            candidates = candidates.filter { $0.href == name || folder + $0.href == name || $0.id == name }
+        }
+        guard let reference = candidates.first else {
+            throw VMDKError(
+                .notFound, file: path,
+                name.map { "the OVA has no disk named \"\($0)\"" } ?? "the OVA holds no disk")
+        }
+        if let compression = reference.compression, !compression.isEmpty, compression != "identity" {
+            throw VMDKError(
+                .unsupported, file: "\(path):\(reference.href)", field: "File/@compression",
+                "disk member is \(compression)-compressed as a whole; it cannot be read in place (decompress the OVA first)"
+            )
+        }
+        return reference
+    }
+
     init(_ bytes: [UInt8], path: String) throws(VMDKError) {
         let text = Array(bytes)
         var files: [FileReference] = []

@@ -17,10 +17,17 @@ struct StreamWriter {
     var version: UInt32 = 3
     /// Test hooks to produce specific corruptions.
     var corruptLBA: Int?
+    /// A grain whose marker LBA is moved off the grain boundary by one sector.
+    var misalignLBA: Int?
     var corruptDeflate: Int?
     var sizeOverride: (grain: Int, size: UInt32)?
     /// Write the last grain at its full grain size even when the disk ends inside it.
     var fullLastGrain = true
+    /// The order grain markers are written in (repeats allowed); nil: increasing. The grain
+    /// table points at a grain's last marker.
+    var markerOrder: [Int]?
+    /// Grain table entries to overwrite after the grains are written: grain → sector.
+    var tableOverrides: [Int: UInt32] = [:]
 
     func descriptor() -> String {
         """
@@ -89,7 +96,7 @@ struct StreamWriter {
         func pad() { file += [UInt8](repeating: 0, count: (512 - file.count % 512) % 512) }
 
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 512), count: tableCount)
-        for grain in grains.keys.sorted() {
+        for grain in markerOrder ?? grains.keys.sorted() {
             var content = grains[grain]!
             let grainStart = UInt64(grain) * grainSize
             let full = Int(fullLastGrain ? grainSize : min(grainSize, capacity - grainStart))
@@ -99,6 +106,7 @@ struct StreamWriter {
             tables[grain / 512][grain % 512] = UInt32(file.count / 512)
             var lba = UInt64(grain) * grainSectors
             if corruptLBA == grain { lba += grainSectors }
+            if misalignLBA == grain { lba += 1 }
             var size = UInt32(compressed.count)
             if let override = sizeOverride, override.grain == grain { size = override.size }
             withUnsafeBytes(of: lba.littleEndian) { file += $0 }
@@ -106,6 +114,7 @@ struct StreamWriter {
             file += compressed
             pad()
         }
+        for (grain, sector) in tableOverrides { tables[grain / 512][grain % 512] = sector }
         var directory = [UInt32](repeating: 0, count: tableCount)
         for (index, table) in tables.enumerated() {
             file += Self.marker(value: 4, type: 1)
