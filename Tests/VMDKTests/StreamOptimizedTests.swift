@@ -34,13 +34,7 @@ struct StreamOptimizedTests {
     @Test("VMware-layout stream with footer, GT/GD markers and a disk ending mid-grain", arguments: [true, false])
     func footerStream(fullLastGrain: Bool) throws {
         let scratch = try Scratch()
-        var writer = StreamWriter(capacity: 10 * 65536 + 4096)
-        writer.fullLastGrain = fullLastGrain
-        writer.grains = [
-            0: patternBytes(count: 65536, seed: 1), 1: [UInt8](repeating: 0x42, count: 100),
-            5: patternBytes(count: 65536, seed: 5), 10: patternBytes(count: 4096, seed: 10),
-        ]
-        try scratch.write("stream.vmdk", writer.build())
+        try scratch.write("stream.vmdk", StreamWriter.vmwareLayoutSample(fullLastGrain: fullLastGrain).build())
         let (disk, bytes) = try checkAgainstQemu(scratch.file("stream.vmdk"), scratch: scratch)
         expectSameBytes(Array(bytes[0..<65536]), patternBytes(count: 65536, seed: 1), "grain 0")
         expectSameBytes(Array(bytes[(10 * 65536)...]), patternBytes(count: 4096, seed: 10), "short last grain")

@@ -24,13 +24,7 @@ struct StreamSequentialTests {
     @Test("VMware-layout streams (GT markers after their grains, GD and footer at the end)", arguments: [true, false])
     func footerStreams(fullLastGrain: Bool) throws {
         let scratch = try Scratch()
-        var writer = StreamWriter(capacity: 10 * 65536 + 4096)
-        writer.fullLastGrain = fullLastGrain
-        writer.grains = [
-            0: patternBytes(count: 65536, seed: 1), 1: [UInt8](repeating: 0x42, count: 100),
-            5: patternBytes(count: 65536, seed: 5), 10: patternBytes(count: 4096, seed: 10),
-        ]
-        try scratch.write("stream.vmdk", writer.build())
+        try scratch.write("stream.vmdk", StreamWriter.vmwareLayoutSample(fullLastGrain: fullLastGrain).build())
         let image = scratch.file("stream.vmdk")
         expectSameBytes(try sequentialRaw(image), try Tool.qemuRaw(image, scratch: scratch), "front to back")
     }

@@ -13,13 +13,14 @@ final class RateLimiter: Sendable {
         self.bytesPerSecond = Double(max(1, bytesPerSecond))
     }
 
-    /// Waits until `bytes` more fit under the rate. A burst of at most one second is allowed
-    /// after an idle period, so short pauses do not make the average rate drop.
+    /// Waits until `bytes` more fit under the rate. No burst is granted after an idle
+    /// period: the cap is what an admin promised the production traffic beside a wave, so it
+    /// holds over every second, at the price of a pause lowering the average a little.
     func acquire(_ bytes: Int) {
         let cost = Duration.nanoseconds(Int64(Double(bytes) / bytesPerSecond * 1e9))
         let wait: Duration = nextFree.withLock { next in
             let now = ContinuousClock.now
-            let start = max(next, now - .seconds(1))
+            let start = max(next, now)
             next = start + cost
             return start > now ? start - now : .zero
         }

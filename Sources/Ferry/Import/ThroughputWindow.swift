@@ -24,10 +24,17 @@ struct ThroughputWindow: Sendable {
         }
     }
 
+    /// Shorter spans are not measured: two completions a few milliseconds apart say
+    /// nothing about a rate.
+    static let shortestSpan: Duration = .seconds(1)
+
     /// Bytes per second from the oldest completion within the window to `now`; zero until
-    /// a second completion gives a span to measure, and zero after ten idle seconds.
+    /// that completion is a second old and another one followed it, and zero after ten
+    /// idle seconds.
     func rate(done: UInt64, now: ContinuousClock.Instant) -> Double {
-        guard let first = baselines.first(where: { $0.at >= now - Self.span }), done > first.done else { return 0 }
+        guard let first = baselines.first(where: { $0.at >= now - Self.span }), done > first.done,
+            now - first.at >= Self.shortestSpan
+        else { return 0 }
         let elapsed = now - first.at
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return seconds > 0 ? Double(done - first.done) / seconds : 0

@@ -8,6 +8,18 @@ import Foundation
 /// behind a marker, grain tables behind GT markers, the grain directory behind a GD
 /// marker, then footer marker, footer header and end-of-stream marker.
 struct StreamWriter {
+    /// A VMware-layout stream (GT markers after their grains, GD and footer at the end) of
+    /// a disk ending mid-grain: patterned grains 0 and 5, a short grain 1, a partial grain 10.
+    static func vmwareLayoutSample(fullLastGrain: Bool) -> StreamWriter {
+        var writer = StreamWriter(capacity: 10 * 65536 + 4096)
+        writer.fullLastGrain = fullLastGrain
+        writer.grains = [
+            0: patternBytes(count: 65536, seed: 1), 1: [UInt8](repeating: 0x42, count: 100),
+            5: patternBytes(count: 65536, seed: 5), 10: patternBytes(count: 4096, seed: 10),
+        ]
+        return writer
+    }
+
     var capacity: UInt64  // bytes, a multiple of 512
     var grainSize: UInt64 = 65536
     /// Grain index → its content (at most `grainSize` bytes; shorter is zero-padded
