@@ -34,7 +34,7 @@ public final class IOContext: Sendable {
 
     deinit {
         handle.withLock { context in
-            if let context { rados_ioctx_destroy(context) }
+            if let context { cluster.whileOpen { rados_ioctx_destroy(context) } }
         }
     }
 
@@ -42,7 +42,7 @@ public final class IOContext: Sendable {
     /// closed first; they keep the context object alive but not a destroyed handle.
     public func close() {
         handle.withLock { context in
-            if let open = context { rados_ioctx_destroy(open) }
+            if let open = context { cluster.whileOpen { rados_ioctx_destroy(open) } }
             context = nil
         }
     }

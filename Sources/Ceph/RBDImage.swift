@@ -36,7 +36,7 @@ public final class RBDImage: Sendable {
                 #if DEBUG
                 print("ferry: RBDImage \(context.displayName)/\(name) was not closed before release")
                 #endif
-                rbd_close(image)
+                context.cluster.whileOpen { _ = rbd_close(image) }
             }
         }
     }

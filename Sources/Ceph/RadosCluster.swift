@@ -77,8 +77,21 @@ public final class RadosCluster: Sendable {
         }
     }
 
+    /// Runs `body` while the connection is open, holding off `shutdown` until it returns;
+    /// does nothing once it is shut down. For releasing pool contexts and images from
+    /// `deinit`, which may run on any thread after a command already shut the cluster down.
+    func whileOpen(_ body: () -> Void) {
+        handle.withLock { cluster in
+            if cluster != nil { body() }
+        }
+    }
+
     /// Shuts the connection down (`rados_shutdown`). Idempotent; later calls on this
     /// cluster or anything opened from it fail with `.connectionFailed`.
+    ///
+    /// A command calls this before it exits: the last reference to a cluster may otherwise
+    /// be dropped on a librados callback or worker thread while the process is exiting,
+    /// and librados' threads would then run into its static destructors.
     public func shutdown() {
         handle.withLock { cluster in
             if let open = cluster { rados_shutdown(open) }

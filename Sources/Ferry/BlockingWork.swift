@@ -12,14 +12,27 @@ public enum BlockingWork {
     public static let queue = DispatchQueue(label: "ferry.blocking", attributes: .concurrent)
 
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
+        let work = Work(body)
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: work.perform()) }
         }
     }
 
     public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
+        try! await run { () throws -> T in body() }
+    }
+
+    /// Holds the closure only until it has run, so what it captured (an image, a cluster)
+    /// is released on the Dispatch thread before the caller resumes, never after: a last
+    /// reference dropped there could otherwise tear down a connection while the caller's
+    /// process is already exiting.
+    private final class Work<T: Sendable>: @unchecked Sendable {
+        private var body: (@Sendable () throws -> T)?
+        init(_ body: @escaping @Sendable () throws -> T) { self.body = body }
+
+        func perform() -> Result<T, any Error> {
+            let body = self.body.take()!
+            return Result { try body() }
         }
     }
 }

@@ -86,6 +86,7 @@ extension FerryCommand {
             // The source is opened (and, for a stream, its header checked) before the cluster is touched.
             let opened = try openSource()
             let cluster = try ceph.connect()
+            defer { cluster.shutdown() }
             let pool = try cluster.ioContext(pool: target.pool, namespace: target.namespace)
             var options = ImportOptions(
                 writeWindow: parallel, readers: readers, resume: resume, verify: verify,

@@ -73,6 +73,7 @@ extension FerryCommand {
 
         func run() async throws {
             let cluster = try ceph.connect()
+            defer { cluster.shutdown() }
             let parts = pool.split(separator: "/").map(String.init)
             guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
                 throw ValidationError("--pool takes POOL or POOL/NAMESPACE")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Ceph
 import Ferry
 import Foundation
 
@@ -16,7 +17,9 @@ extension FerryCommand {
 
         func run() async throws {
             LogSetup.bootstrap()
-            let worker = try service.runtime().worker()
+            let runtime = try service.runtime()
+            defer { runtime.cluster.shutdown() }
+            let worker = try runtime.worker()
             try await ShutdownSignals.runUntilSignalled { await worker.run() }
         }
     }
@@ -52,6 +55,7 @@ extension FerryCommand {
             let (plan, json, service) = (options.plan, options.json, options.service)
             LogSetup.bootstrap()
             let runtime = try service.runtime()
+            defer { runtime.cluster.shutdown() }
             let jobs = try runtime.submit(try MigrationPlan(contentsOf: plan))
             let ids = Set(jobs.map(\.id))
             let store = runtime.store
