@@ -75,11 +75,17 @@ public struct DiskImporter: Sendable {
         // beside the API's request handlers in `ferry serve`.
         // A disk is fully validated (tables, chain, bounds) before anything is created; a
         // stream as far as its header and the metadata before its first grain.
-        let (map, target) = try await BlockingWork.run { () throws -> ([AllocationRun], Target) in
-            var map: [AllocationRun] = []
-            if case .disk(let disk) = source { map = try disk.allocationMap() }
-            if let finished = try completedImport() { return (map, .finished(finished)) }
-            return (map, .opened(try openTarget()))
+        let map: [AllocationRun]
+        let target: Target
+        do {
+            (map, target) = try await BlockingWork.run { () throws -> ([AllocationRun], Target) in
+                var map: [AllocationRun] = []
+                if case .disk(let disk) = source { map = try disk.allocationMap() }
+                if let finished = try completedImport() { return (map, .finished(finished)) }
+                return (map, .opened(try openTarget()))
+            }
+        } catch {
+            throw FullPoolFailure.explaining(error, image: spec)
         }
         guard case .opened(let image) = target else {
             if case .finished(let result) = target { return result }

@@ -22,9 +22,9 @@ struct FullPoolTests {
         let name = TestEnvironment.uniqueName("full")
         let spec = "\(pool.name)/\(name)"
         let conf = try TestEnvironment.cephConfigFile()
-        // 16 MiB/s: the pool is flagged full (stats reach the monitor every few seconds) long
+        // 10 MiB/s: the pool is flagged full (stats reach the monitor every few seconds) long
         // before the 224 MiB are written.
-        let arguments = ["import-disk", vmdk, spec, "--conf", conf, "--progress", "none", "--max-rate", "16",
+        let arguments = ["import-disk", vmdk, spec, "--conf", conf, "--progress", "none", "--max-rate", "10",
                          "--checkpoint-interval", "0.2"]
         let started = Date()
         let full = try FerryRun.run(arguments)
@@ -50,15 +50,19 @@ struct FullPoolTests {
         #expect(try ImportFixtures.oracleDigest(vmdk, in: directory) == ImportFixtures.imageDigest(spec, in: directory))
     }
 
-    @Test("a job whose pool fills up is retried after its backoff and finishes once space is freed",
+    @Test("a job whose pool is full is retried after its backoff and finishes once space is freed",
           .timeLimit(.minutes(5)))
     func jobRetriesUntilSpaceIsFreed() async throws {
         let pool = try QuotaPool(quotaMiB: 16)
         defer { pool.remove() }
-        var fixture = try JobFixture(extraConfig: "limits: {max_mib_per_second: 12}", slots: 1)
+        // Full before the job starts: how soon Ceph flags a pool depends on its stats cycle,
+        // which a short job could outrun (mid-import filling is the test above).
+        try pool.fill(mebibytes: 24)
+        try await pool.waitUntil(full: true)
+        var fixture = try JobFixture(slots: 1)
         defer { fixture.cleanUp() }
         let name = TestEnvironment.uniqueName("full-job")
-        try fixture.addVM(name, dataMiB: 96)
+        try fixture.addVM(name, dataMiB: 24)
         let plan = fixture.directory.appendingPathComponent("full.yaml").path
         try """
             name: full
@@ -100,6 +104,13 @@ private struct QuotaPool {
         context = try RadosCluster(configuration: .fromEnvironment(configFile: try TestEnvironment.cephConfigFile()))
             .ioContext(pool: name)
         try setQuota(bytes: quotaMiB << 20)
+    }
+
+    /// Writes `mebibytes` of data into one object, past the quota: writes are accepted until
+    /// the monitor flags the pool full.
+    func fill(mebibytes: Int) throws {
+        let data = [UInt8](repeating: 0x5A, count: mebibytes << 20)
+        try context.writeObject("ferry-test-filler", data)
     }
 
     func setQuota(bytes: Int) throws {
