@@ -74,7 +74,27 @@ for format in monolithicSparse streamOptimized monolithicFlat; do
     [[ -f $work/$format.vmdk ]] || qemu-img convert -f raw -O vmdk -o subformat=$format "$work/fs.raw" "$work/$format.vmdk"
 done
 
-allocated() { qemu-img map --output=json -f vmdk "$1" | python3 -c 'import json,sys; print(sum(e["length"] for e in json.load(sys.stdin) if e.get("data")))'; }
+# Allocated bytes: qemu-img map for sparse forms; for a flat extent qemu-img reports every
+# byte as data, so the file's own data ranges (SEEK_DATA/SEEK_HOLE) are counted instead.
+allocated() {
+    if [[ -f ${1%.vmdk}-flat.vmdk ]]; then
+        python3 - "${1%.vmdk}-flat.vmdk" <<'PY'
+import os, sys
+fd, position, total = os.open(sys.argv[1], os.O_RDONLY), 0, 0
+size = os.fstat(fd).st_size
+while position < size:
+    try:
+        start = os.lseek(fd, position, os.SEEK_DATA)
+    except OSError:
+        break
+    position = os.lseek(fd, start, os.SEEK_HOLE)
+    total += position - start
+print(total)
+PY
+    else
+        qemu-img map --output=json -f vmdk "$1" | python3 -c 'import json,sys; print(sum(e["length"] for e in json.load(sys.stdin) if e.get("data")))'
+    fi
+}
 remove_image() { rbd snap purge "$pool/$1" >/dev/null 2>&1 || true; rbd rm --no-progress "$pool/$1" >/dev/null 2>&1 || true; }
 
 # Runs a command and prints "seconds peak_rss_kib" (RSS of the largest child).
