@@ -19,14 +19,7 @@ repo=$(cd -- "$here/../.." && pwd -P)
 work=$repo/.build-artifacts/dashboard-check
 screenshot=$repo/.build-artifacts/dashboard.png
 cluster=${FERRY_CLUSTER_DIR:-$repo/.build-cluster}
-if [[ -z ${CEPH_CONF:-} ]]; then
-    eval "$(bash "$here/ceph-up.sh" "$cluster")"
-    export CEPH_CONF
-fi
-if [[ -z ${LIBVIRT_DEFAULT_URI:-} ]]; then
-    eval "$(bash "$here/libvirt-up.sh" "$cluster")"
-    export LIBVIRT_DEFAULT_URI
-fi
+ensure_daemons "$cluster"
 
 rm -rf -- "$work"
 vm=dash-$(uuidgen | cut -c1-8)

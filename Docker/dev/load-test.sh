@@ -42,14 +42,7 @@ samples=${FERRY_LOAD_SAMPLES:-5}
 work=$repo/.build-artifacts/load-test
 report=$repo/.build-artifacts/load-test.txt
 cluster=${FERRY_CLUSTER_DIR:-$repo/.build-cluster}
-if [[ -z ${CEPH_CONF:-} ]]; then
-    eval "$(bash "$here/ceph-up.sh" "$cluster")"
-    export CEPH_CONF
-fi
-if [[ -z ${LIBVIRT_DEFAULT_URI:-} ]]; then
-    eval "$(bash "$here/libvirt-up.sh" "$cluster")"
-    export LIBVIRT_DEFAULT_URI
-fi
+ensure_daemons "$cluster"
 ferry=$(ferry_binary)
 
 rm -rf -- "$work"

@@ -11,6 +11,21 @@ ferry_binary() {
     printf '%s\n' "$binary"
 }
 
+# ensure_daemons CLUSTER_DIR — starts the local cluster and libvirtd in CLUSTER_DIR unless
+# CEPH_CONF / LIBVIRT_DEFAULT_URI already point at running ones (test.sh sets both).
+ensure_daemons() {
+    local dev
+    dev=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+    if [[ -z ${CEPH_CONF:-} ]]; then
+        eval "$(bash "$dev/ceph-up.sh" "$1")"
+        export CEPH_CONF
+    fi
+    if [[ -z ${LIBVIRT_DEFAULT_URI:-} ]]; then
+        eval "$(bash "$dev/libvirt-up.sh" "$1")"
+        export LIBVIRT_DEFAULT_URI
+    fi
+}
+
 # serve_start WORK [serve options...] — writes WORK/ferry.yaml (loopback, port chosen by
 # the kernel, queue namespace unique to this run, plus any YAML on stdin), makes an admin
 # token, starts `ferry serve` and waits until it listens. Sets FERRY_URL, FERRY_TOKEN and

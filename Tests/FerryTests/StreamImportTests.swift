@@ -33,6 +33,23 @@ struct StreamImportTests {
     }
 
     /// `cat FILE | ferry import-disk - POOL/NAME …`, through a real pipe.
+    /// The one error line of a run that must have failed (recorded as issues otherwise).
+    static func oneLineFailure(_ run: Run) -> String {
+        #expect(run.status != 0)
+        let errors = run.standardError.split(separator: "\n")
+        #expect(errors.count == 1, "\(run.standardError)")
+        return errors.first.map(String.init) ?? ""
+    }
+
+    /// The image (if it must exist, or happens to) is marked unfinished and has no snapshot.
+    func expectUnfinished(_ name: String, required: Bool) throws {
+        guard try required || pool.imageExists(name) else { return }
+        let image = try pool.openImage(name, readOnly: true)
+        defer { try? image.close() }
+        #expect(try image.metadata("ferry.state") == "importing")
+        #expect(try image.snapshots().isEmpty)
+    }
+
     static func importPiped(_ file: String, _ name: String, _ extra: [String] = []) throws -> Run {
         let script = "cat \"$1\" | \"$2\" import-disk - \"$3\" --progress=json \"${@:4}\""
         let child = try Spawn.start(
@@ -148,16 +165,11 @@ struct StreamImportTests {
         let name = TestEnvironment.uniqueName("stream-badmf")
         defer { ImportFixtures.removeImage(pool, name) }
         let run = try Self.importPiped(ova, name)
-        #expect(run.status != 0)
-        let errors = run.standardError.split(separator: "\n")
-        #expect(errors.count == 1, "\(run.standardError)")
-        #expect(errors.first?.hasPrefix("ferry: stdin:vm-disk1.vmdk: SHA256 is ") == true, "\(run.standardError)")
-        #expect(errors.first?.contains("the manifest says") == true)
+        let error = Self.oneLineFailure(run)
+        #expect(error.hasPrefix("ferry: stdin:vm-disk1.vmdk: SHA256 is "), "\(run.standardError)")
+        #expect(error.contains("the manifest says"))
         // The data went in, but the image never counts as imported.
-        let image = try pool.openImage(name, readOnly: true)
-        defer { try? image.close() }
-        #expect(try image.metadata("ferry.state") == "importing")
-        #expect(try image.snapshots().isEmpty)
+        try expectUnfinished(name, required: true)
     }
 
     @Test("bad stream input fails with one line naming stdin, and never marks the image complete")
@@ -173,16 +185,10 @@ struct StreamImportTests {
         let name = TestEnvironment.uniqueName("stream-cut")
         defer { ImportFixtures.removeImage(pool, name) }
         let run = try Self.importPiped(path, name)
-        #expect(run.status != 0)
-        let errors = run.standardError.split(separator: "\n")
-        #expect(errors.count == 1, "\(run.standardError)")
-        #expect(errors.first?.hasPrefix("ferry: stdin: ") == true, "\(run.standardError)")
-        #expect(errors.first?.contains("ends") == true, "\(run.standardError)")
-        if try pool.imageExists(name) {
-            let image = try pool.openImage(name, readOnly: true)
-            defer { try? image.close() }
-            #expect(try image.metadata("ferry.state") == "importing")
-        }
+        let error = Self.oneLineFailure(run)
+        #expect(error.hasPrefix("ferry: stdin: "), "\(run.standardError)")
+        #expect(error.contains("ends"), "\(run.standardError)")
+        try expectUnfinished(name, required: false)
         // Neither a VMDK nor an OVA: refused before any image exists.
         let other = TestEnvironment.uniqueName("stream-junk")
         let junk = try Self.importPiped("/etc/os-release", other)
