@@ -87,17 +87,23 @@ public struct DiskImporter: Sendable {
         } catch {
             throw FullPoolFailure.explaining(error, image: spec)
         }
-        guard case .opened(let image) = target else {
-            if case .finished(let result) = target { return result }
-            preconditionFailure("unreachable")
+        let image: RBDImage
+        switch target {
+        case .finished(let result): return result
+        case .opened(let opened): image = opened
         }
         do {
-            let objectSize = try await BlockingWork.run { try image.stat().objectSize }
+            let resume = options.resume
+            let (objectSize, resumeFrom) = try await BlockingWork.run { () throws -> (UInt64, UInt64) in
+                let checkpoint = resume ? try image.metadata(ImportMetadata.checkpoint) : nil
+                return (try image.stat().objectSize, checkpoint.flatMap { UInt64($0) } ?? 0)
+            }
             let window = window
                 ?? ImportWindow(
                     buffers: options.writeWindow + options.readers, bufferSize: Int(objectSize),
                     maxBytesPerSecond: options.maxBytesPerSecond)
-            let result = try await importInto(image, map: map, window: window, report: report)
+            let result = try await importInto(
+                image, map: map, objectSize: objectSize, resumeFrom: resumeFrom, window: window, report: report)
             try await BlockingWork.run { try image.close() }
             return result
         } catch {
@@ -169,20 +175,15 @@ public struct DiskImporter: Sendable {
     }
 
     private func importInto(
-        _ image: RBDImage, map: [AllocationRun], window: ImportWindow,
+        _ image: RBDImage, map: [AllocationRun], objectSize: UInt64, resumeFrom: UInt64, window: ImportWindow,
         report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
     ) async throws -> ImportResult {
-        let resume = options.resume
-        let (info, resumeFrom) = try await BlockingWork.run { () throws -> (ImageInfo, UInt64) in
-            let checkpoint = resume ? try image.metadata(ImportMetadata.checkpoint) : nil
-            return (try image.stat(), checkpoint.flatMap { UInt64($0) } ?? 0)
-        }
-        guard UInt64(window.bufferSize) >= info.objectSize else {
-            throw FerryFailure("\(spec) has \(info.objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
+        guard UInt64(window.bufferSize) >= objectSize else {
+            throw FerryFailure("\(spec) has \(objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
         }
         switch source {
         case .disk(let disk):
-            let chunks = ChunkPlanner.chunks(for: map, objectSize: info.objectSize, capacity: capacity)
+            let chunks = ChunkPlanner.chunks(for: map, objectSize: objectSize, capacity: capacity)
             let firstWrite = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
             let progress = ImportProgress(
                 totalBytes: chunks.reduce(0) { $0 + UInt64($1.dataLength) },
@@ -190,7 +191,7 @@ public struct DiskImporter: Sendable {
             let tracker = CheckpointTracker(chunks: Array(chunks[firstWrite...]), capacity: capacity)
             let feed = PlannedChunkFeed(disk: disk, chunks: chunks, firstWrite: firstWrite)
             return try await write(
-                into: image, feed: feed, tracker: tracker, progress: progress, objectSize: info.objectSize,
+                into: image, feed: feed, tracker: tracker, progress: progress, objectSize: objectSize,
                 resumeFrom: resumeFrom, window: window, report: report)
         case .sequential(let stream):
             guard UInt64(window.bufferSize) >= stream.grainSize else {
@@ -199,10 +200,10 @@ public struct DiskImporter: Sendable {
             let progress = ImportProgress(totalBytes: stream.length, resumedBytes: 0, measure: .sourceBytes)
             let tracker = CheckpointTracker(capacity: capacity)
             let feed = StreamChunkFeed(
-                source: stream, objectSize: info.objectSize, resumeFrom: resumeFrom, tracker: tracker,
+                source: stream, objectSize: objectSize, resumeFrom: resumeFrom, tracker: tracker,
                 progress: progress)
             return try await write(
-                into: image, feed: feed, tracker: tracker, progress: progress, objectSize: info.objectSize,
+                into: image, feed: feed, tracker: tracker, progress: progress, objectSize: objectSize,
                 resumeFrom: resumeFrom, window: window, report: report)
         }
     }
