@@ -12,6 +12,7 @@ repo=$(cd -- "$(dirname -- "$0")/../.." && pwd -P)
 cd "$repo"
 dir=${FERRY_CLUSTER_DIR:-$repo/.build-cluster}
 say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { printf 'demo.sh: %s\n' "$*" >&2; exit 1; }
 
 if [[ ${FERRY_SKIP_INSTALL:-0} != 1 ]]; then
     say "Installing packages (apt)"
@@ -116,9 +117,19 @@ if virsh -q dominfo "$vm" >/dev/null 2>&1; then
     virsh -q destroy "$vm" >/dev/null 2>&1 || true
     virsh -q undefine "$vm" --nvram >/dev/null 2>&1 || virsh -q undefine "$vm" >/dev/null
 fi
+# A QEMU killed with an earlier demo's libvirtd leaves a watch on its images that the OSD
+# keeps for about 30 s after the cluster comes back; rbd rm refuses (EBUSY) until then.
 for i in 0 1; do
     rbd snap purge "rbd/$vm-disk$i" >/dev/null 2>&1 || true
-    rbd rm --no-progress "rbd/$vm-disk$i" >/dev/null 2>&1 || true
+    for attempt in $(seq 60); do
+        status=0
+        rbd rm --no-progress "rbd/$vm-disk$i" >/dev/null 2>&1 || status=$?
+        ((status == 0 || status == 2)) && break  # removed, or there was none (ENOENT)
+        ((status == 16)) || die "cannot remove rbd/$vm-disk$i left by an earlier demo (rbd rm exit $status)"
+        ((attempt == 1)) && say "waiting for a stale watcher on rbd/$vm-disk$i (an earlier demo's VM) to time out"
+        ((attempt == 60)) && die "rbd/$vm-disk$i is still open by another client; close it and run again"
+        sleep 1
+    done
 done
 "$ferry" inspect "$work/$vm.vmx"
 say "ferry migrate $vm.vmx --pool rbd --network 'VM Network=bridge:ferrydemo0' --start"
