@@ -117,6 +117,9 @@ struct HostedSparseExtent: GrainedExtent {
 
     func tableIsAbsent(_ table: Int) -> Bool { tables.isAbsent(table) }
 
+    /// Memory the grain tables take (tests check it follows the data, not the capacity).
+    var tableMemoryBytes: Int { tables.memoryBytes }
+
     func location(ofGrain grain: Int) -> GrainLocation {
         let entry = tables.entry(grain)
         if entry == 0 { return .unallocated }

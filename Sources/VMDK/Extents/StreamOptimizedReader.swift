@@ -190,7 +190,8 @@ public final class StreamOptimizedReader {
             try expect(sectors, tableSectors, "grain table")
             try refuseInPrologueLayout("grain table", at: offset)
             let bytes = try reader.bytes(Int(sectors * Limits.sectorSize), field: "grain table")
-            markerTables[dataOffset] = (0..<Int(header.gtesPerTable)).map { bytes.le32($0 * 4) }
+            markerTables[dataOffset] = StreamTableCheck.Table.compacted(
+                (0..<Int(header.gtesPerTable)).map { bytes.le32($0 * 4) })
             guard UInt64(markerTables.count) * UInt64(header.gtesPerTable) * 4 <= Limits.maximumTableBytes else {
                 throw VMDKError(
                     .limitExceeded, file: displayPath, field: "grain table", offset: offset,
