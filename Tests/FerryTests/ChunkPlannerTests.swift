@@ -79,7 +79,9 @@ struct CheckpointTrackerTests {
     @Test("moves only past chunks whose predecessors are all complete")
     func outOfOrder() {
         let chunks = (0..<4).map { ImportChunk(offset: UInt64($0) << 22, length: 1 << 22) }
-        let tracker = CheckpointTracker(chunks: chunks, capacity: 16 << 20)
+        let tracker = CheckpointTracker(capacity: 16 << 20)
+        for chunk in chunks { _ = tracker.append(chunk) }
+        tracker.seal()
         #expect(tracker.watermark == 0)
         tracker.complete(1)
         tracker.complete(3)
@@ -110,5 +112,93 @@ struct ContentDigestTests {
         let empty = ContentDigest.combine([:], objectSize: 4 << 20)
         // XXH3-128 of no input, as `xxhsum -H2` prints it.
         #expect(empty == "ferry-v2:4194304:xxh3-128:99aa06d3014798d86001c324468d497f")
+    }
+}
+
+@Suite("Bounded import bookkeeping")
+struct BoundedBookkeepingTests {
+    @Test("the watermark stays right while completed chunks are forgotten")
+    func trackerCompacts() {
+        let count = 5000
+        let tracker = CheckpointTracker(capacity: UInt64(count + 10) << 22)
+        // Chunks with gaps between them, completed in a shuffled order within a sliding window.
+        var tickets: [Int] = []
+        for index in 0..<count {
+            tickets.append(tracker.append(ImportChunk(offset: UInt64(index) << 22 + 8192, length: 4096)))
+        }
+        #expect(tickets == Array(0..<count))
+        var order = Array(0..<count)
+        var generator = SystemRandomNumberGenerator()
+        for start in stride(from: 0, to: count, by: 16) {
+            order[start..<min(start + 16, count)].shuffle(using: &generator)
+        }
+        var done = Set<Int>()
+        var firstMissing = 0
+        for (step, ticket) in order.enumerated() {
+            tracker.complete(ticket)
+            done.insert(ticket)
+            while done.contains(firstMissing) { firstMissing += 1 }
+            let lastEnd: UInt64 = UInt64(count - 1) << 22 + 8192 + 4096
+            let expected: UInt64 = firstMissing < count ? UInt64(firstMissing) << 22 + 8192 : lastEnd
+            if step % 97 == 0 || firstMissing == count {
+                #expect(tracker.watermark == expected, "after \(step + 1) completions")
+            }
+        }
+        tracker.seal()
+        #expect(tracker.watermark == UInt64(count + 10) << 22)
+    }
+
+    @Test("digests folded as they arrive, out of order, equal the digest of them all at once")
+    func digestFold() {
+        let objectSize: UInt64 = 4 << 20
+        // 300 chunks; every third covers an all-zero object (no digest), one covers two objects.
+        var reports: [(sequence: Int, objects: [(object: UInt64, digest: [UInt8])])] = []
+        var all: [UInt64: [UInt8]] = [:]
+        var object: UInt64 = 3
+        for sequence in 0..<300 {
+            var objects: [(object: UInt64, digest: [UInt8])] = []
+            if sequence % 3 != 0 {
+                let digest = (0..<16).map { UInt8(truncatingIfNeeded: sequence &* 31 &+ $0) }
+                objects.append((object, digest))
+                all[object] = digest
+                if sequence == 100 {
+                    object += 1
+                    objects.append((object, [UInt8](repeating: 7, count: 16)))
+                    all[object] = [UInt8](repeating: 7, count: 16)
+                }
+            }
+            reports.append((sequence, objects))
+            object += UInt64(1 + sequence % 4)
+        }
+        var generator = SystemRandomNumberGenerator()
+        for start in stride(from: 0, to: reports.count, by: 8) {
+            reports[start..<min(start + 8, reports.count)].shuffle(using: &generator)
+        }
+        let fold = ContentDigestFold(objectSize: objectSize)
+        for report in reports { fold.add(sequence: report.sequence, objects: report.objects) }
+        #expect(fold.finish(count: 300) == ContentDigest.combine(all, objectSize: objectSize))
+        #expect(ContentDigestFold(objectSize: objectSize).finish(count: 0) == ContentDigest.combine([:], objectSize: objectSize))
+    }
+
+    @Test("the cursor yields the planner's chunks one at a time")
+    func cursorMatchesPlan() {
+        let object: UInt64 = 4 << 20
+        let map = [
+            AllocationRun(offset: 0, length: 100, kind: .data),
+            AllocationRun(offset: 100, length: 5 << 20, kind: .zero),
+            AllocationRun(offset: (5 << 20) + 100, length: 9 << 20, kind: .data),
+            AllocationRun(offset: (14 << 20) + 100, length: 1 << 20, kind: .unallocated),
+            AllocationRun(offset: (15 << 20) + 100, length: 4096, kind: .data),
+            AllocationRun(offset: (15 << 20) + 8192, length: 1, kind: .data),
+        ]
+        var cursor = ChunkCursor(map: map, objectSize: object, capacity: 16 << 20)
+        var walked: [ImportChunk] = []
+        while let chunk = cursor.next() { walked.append(chunk) }
+        #expect(cursor.next() == nil)
+        let offsets: [UInt64] = [0, 5 << 20, 8 << 20, 12 << 20]
+        #expect(walked.map(\.offset) == offsets)
+        #expect(walked == ChunkPlanner.chunks(for: map, objectSize: object, capacity: 16 << 20))
+        let lastParts: [Range<Int>] = [0..<((2 << 20) + 4096), (3 << 20)..<((3 << 20) + 12288)]
+        #expect(walked.last?.parts == lastParts)
     }
 }

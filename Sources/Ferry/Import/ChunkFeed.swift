@@ -12,11 +12,16 @@ protocol ChunkFeed: Sendable {
     /// Fills `buffer` with the next chunk's data parts (bytes outside them are never
     /// looked at) and says which chunk it was; nil once there are no chunks left.
     func next(into buffer: UnsafeMutableRawBufferPointer, state: ReaderState) throws -> FedChunk?
+
+    /// How many chunks were handed out so far (all of them, once `next` returned nil).
+    var handedOut: Int { get }
 }
 
 /// One chunk handed to a reader thread.
 struct FedChunk {
     let chunk: ImportChunk
+    /// Its place in the order chunks were handed out (0, 1, …), which is disk order.
+    let sequence: Int
     /// Its index in the checkpoint tracker; nil for a chunk an interrupted earlier run
     /// already wrote (below the resume watermark): it is hashed for the digest, not written.
     let ticket: Int?

@@ -35,10 +35,15 @@ public enum ContentDigest {
         for index in objects.keys.sorted() {
             hash.update(littleEndian(index) + objects[index]!)
         }
-        return "ferry-v2:\(objectSize):xxh3-128:\(hash.finish().hexString)"
+        return format(hash.finish(), objectSize: objectSize)
     }
 
-    private static func littleEndian(_ value: UInt64) -> [UInt8] {
+    /// The digest string for the combined hash.
+    static func format(_ combined: [UInt8], objectSize: UInt64) -> String {
+        "ferry-v2:\(objectSize):xxh3-128:\(combined.hexString)"
+    }
+
+    static func littleEndian(_ value: UInt64) -> [UInt8] {
         withUnsafeBytes(of: value.littleEndian) { Array($0) }
     }
 }

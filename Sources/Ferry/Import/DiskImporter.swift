@@ -183,13 +183,18 @@ public struct DiskImporter: Sendable {
         }
         switch source {
         case .disk(let disk):
-            let chunks = ChunkPlanner.chunks(for: map, objectSize: objectSize, capacity: capacity)
-            let firstWrite = chunks.firstIndex { $0.end > resumeFrom } ?? chunks.count
-            let progress = ImportProgress(
-                totalBytes: chunks.reduce(0) { $0 + UInt64($1.dataLength) },
-                resumedBytes: chunks[..<firstWrite].reduce(0) { $0 + UInt64($1.dataLength) })
-            let tracker = CheckpointTracker(chunks: Array(chunks[firstWrite...]), capacity: capacity)
-            let feed = PlannedChunkFeed(disk: disk, chunks: chunks, firstWrite: firstWrite)
+            let cursor = ChunkCursor(map: map, objectSize: objectSize, capacity: capacity)
+            // One walk of the plan for the totals; the feed walks it again as it goes.
+            var totals = cursor
+            var totalBytes: UInt64 = 0
+            var resumedBytes: UInt64 = 0
+            while let chunk = totals.next() {
+                totalBytes += UInt64(chunk.dataLength)
+                if chunk.end <= resumeFrom { resumedBytes += UInt64(chunk.dataLength) }
+            }
+            let progress = ImportProgress(totalBytes: totalBytes, resumedBytes: resumedBytes)
+            let tracker = CheckpointTracker(capacity: capacity)
+            let feed = PlannedChunkFeed(disk: disk, cursor: cursor, resumeFrom: resumeFrom, tracker: tracker)
             return try await write(
                 into: image, feed: feed, tracker: tracker, progress: progress, objectSize: objectSize,
                 resumeFrom: resumeFrom, window: window, report: report)

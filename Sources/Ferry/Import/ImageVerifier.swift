@@ -14,7 +14,7 @@ struct ImageVerifier: Sendable {
         let objects = (capacity + objectSize - 1) / objectSize
         let next = Atomic<UInt64>(0)
         let failure = Mutex<(any Error)?>(nil)
-        let digests = Mutex<[UInt64: [UInt8]]>([:])
+        let fold = ContentDigestFold(objectSize: objectSize)
         await WorkerThreads.run(count: max(1, readers), name: "ferry-verify") { _ in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(objectSize), alignment: 4096)
             defer { buffer.deallocate() }
@@ -34,12 +34,12 @@ struct ImageVerifier: Sendable {
                     return
                 }
                 let content = UnsafeRawBufferPointer(data)
-                if let digest = ContentDigest.object(content, at: offset, ranges: ZeroScan.nonZeroRanges(content)) {
-                    digests.withLock { $0[object] = digest }
-                }
+                let digest = ContentDigest.object(content, at: offset, ranges: ZeroScan.nonZeroRanges(content))
+                // Objects are taken in order, so the object number is the sequence number.
+                fold.add(sequence: Int(object), objects: digest.map { [(object, $0)] } ?? [])
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        return ContentDigest.combine(digests.withLock { $0 }, objectSize: objectSize)
+        return fold.finish(count: Int(objects))
     }
 }

@@ -21,6 +21,8 @@ final class StreamChunkFeed: ChunkFeed, @unchecked Sendable {
     private var finished = false
     /// Guarded by `source.lock`: the stream failed; nothing more is read from it.
     private var failed = false
+    /// Guarded by `source.lock`: chunks handed out so far.
+    private var handedOutCount = 0
 
     init(
         source: SequentialSource, objectSize: UInt64, resumeFrom: UInt64, tracker: CheckpointTracker,
@@ -38,16 +40,22 @@ final class StreamChunkFeed: ChunkFeed, @unchecked Sendable {
     }
 
     func next(into buffer: UnsafeMutableRawBufferPointer, state staging: CompressedGrains) throws -> FedChunk? {
-        guard let (chunk, ticket, progressBytes) = try take(into: staging) else { return nil }
+        guard let (chunk, sequence, ticket, progressBytes) = try take(into: staging) else { return nil }
         for part in chunk.parts {
             UnsafeMutableRawBufferPointer(rebasing: buffer[part]).initializeMemory(as: UInt8.self, repeating: 0)
         }
         try staging.inflate(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<chunk.length]), at: chunk.offset)
-        return FedChunk(chunk: chunk, ticket: ticket, progressBytes: progressBytes)
+        return FedChunk(chunk: chunk, sequence: sequence, ticket: ticket, progressBytes: progressBytes)
+    }
+
+    var handedOut: Int {
+        source.lock.lock()
+        defer { source.lock.unlock() }
+        return handedOutCount
     }
 
     /// Copies the grains of the next chunk into `staging`, under the lock.
-    private func take(into staging: CompressedGrains) throws -> (ImportChunk, Int?, Int)? {
+    private func take(into staging: CompressedGrains) throws -> (ImportChunk, Int, Int?, Int)? {
         source.lock.lock()
         defer { source.lock.unlock() }
         guard !failed else { return nil }
@@ -61,7 +69,7 @@ final class StreamChunkFeed: ChunkFeed, @unchecked Sendable {
         }
     }
 
-    private func takeLocked(into staging: CompressedGrains) throws -> (ImportChunk, Int?, Int)? {
+    private func takeLocked(into staging: CompressedGrains) throws -> (ImportChunk, Int, Int?, Int)? {
         let reader = source.reader
         guard !finished, let first = try reader.nextGrain() else {
             if !finished { finishLocked() }
@@ -79,8 +87,10 @@ final class StreamChunkFeed: ChunkFeed, @unchecked Sendable {
         let chunk = Self.chunk(
             covering: staging.ranges, unitEnd: min((unitIndex + 1) * unit, source.capacity))
         let ticket = chunk.end > resumeFrom ? tracker.append(chunk) : nil
+        let sequence = handedOutCount
+        handedOutCount += 1
         if try reader.nextGrain() == nil { finishLocked() }
-        return (chunk, ticket, Int(consumed))
+        return (chunk, sequence, ticket, Int(consumed))
     }
 
     /// The stream was read to its end and passed every check.

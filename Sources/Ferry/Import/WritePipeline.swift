@@ -12,7 +12,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
     private let feed: Feed
     private let image: RBDImage
     private let objectSize: UInt64
-    private let digests = Mutex<[UInt64: [UInt8]]>([:])
+    private let digest: ContentDigestFold
     private let tracker: CheckpointTracker
     private let progress: ImportProgress
     private let pool: BufferPool
@@ -30,6 +30,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
         self.feed = feed
         self.image = image
         self.objectSize = objectSize
+        self.digest = ContentDigestFold(objectSize: objectSize)
         self.tracker = tracker
         self.progress = progress
         self.readers = max(1, readers)
@@ -49,7 +50,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
         await inFlight.drain()
         if let error = firstError.withLock({ $0 }) { throw error }
         if stopped.load(ordering: .relaxed) { throw CancellationError() }
-        return ContentDigest.combine(digests.withLock { $0 }, objectSize: objectSize)
+        return digest.finish(count: feed.handedOut)
     }
 
     private func release(_ buffer: UnsafeMutableRawBufferPointer) {
@@ -82,7 +83,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
             let chunk = fed.chunk
             let data = UnsafeRawBufferPointer(rebasing: buffer[0..<chunk.length])
             let ranges = ZeroScan.nonZeroRanges(data, within: chunk.parts)
-            recordDigests(of: data, chunk: chunk, ranges: ranges)
+            recordDigests(of: data, chunk: chunk, sequence: fed.sequence, ranges: ranges)
             progress.dataCovered(chunk.dataLength)
             guard let ticket = fed.ticket else {
                 progress.chunkCompleted(length: fed.progressBytes)
@@ -99,7 +100,10 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
 
     /// The content digest of every object the chunk touches (one, unless grains are larger
     /// than objects).
-    private func recordDigests(of data: UnsafeRawBufferPointer, chunk: ImportChunk, ranges: [Range<Int>]) {
+    private func recordDigests(
+        of data: UnsafeRawBufferPointer, chunk: ImportChunk, sequence: Int, ranges: [Range<Int>]
+    ) {
+        var objects: [(object: UInt64, digest: [UInt8])] = []
         var objectStart = chunk.offset / objectSize * objectSize
         while objectStart < chunk.end {
             let from = Int(max(objectStart, chunk.offset) - chunk.offset)
@@ -110,10 +114,11 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
             }
             let slice = UnsafeRawBufferPointer(rebasing: data[from..<to])
             if let digest = ContentDigest.object(slice, at: chunk.offset + UInt64(from), ranges: inObject) {
-                digests.withLock { $0[objectStart / objectSize] = digest }
+                objects.append((objectStart / objectSize, digest))
             }
             objectStart += objectSize
         }
+        digest.add(sequence: sequence, objects: objects)
     }
 
     /// `ranges` cut at object boundaries, so each write touches one object.
