@@ -47,6 +47,10 @@ struct DiskImporterTests {
             // The digest really depends on the content: one flipped byte changes it.
             let verifier = ImageVerifier(image: image, capacity: disk.capacity, objectSize: 4 << 20, readers: 2)
             #expect(try await verifier.digest() == result.digest)
+            // The verifier reads the objects that exist: the five the fixture's data touches.
+            let extents = try image.allocatedExtents(in: 0..<disk.capacity, wholeObject: true)
+            let objects = Set(extents.flatMap { Array(($0.lowerBound >> 22)..<(($0.upperBound + (4 << 20) - 1) >> 22)) })
+            #expect(objects == [0, 1, 5, 15, 23])
             let flipped = TestBuffer([0xFF])
             try image.writeSynchronously(UnsafeRawBufferPointer(flipped.bytes), at: 50 << 20)
             #expect(try await verifier.digest() != result.digest)
