@@ -17,17 +17,9 @@ set -euo pipefail
 repo=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
 cd "$repo"
 runs=${1:-3}
-dir=${FERRY_CLUSTER_DIR:-$repo/.build-cluster}
+# shellcheck source=lib.sh
+. Benchmarks/lib.sh
 work=${FERRY_BENCH_DIR:-$repo/.build-bench}
-pool=${FERRY_BENCH_POOL:-rbd}
-command -v swift >/dev/null || export PATH=$PATH:/opt/swift/usr/bin
-log() { printf '%s\n' "$*" >&2; }
-
-eval "$(bash Docker/dev/ceph-up.sh "$dir")"
-export CEPH_CONF
-log "building ferry (release)"
-swift build -c release --product ferry >&2
-ferry=$repo/.build/release/ferry
 
 mkdir -p "$work"
 if [[ ! -f $work/fs.raw ]]; then
@@ -95,7 +87,6 @@ PY
         qemu-img map --output=json -f vmdk "$1" | python3 -c 'import json,sys; print(sum(e["length"] for e in json.load(sys.stdin) if e.get("data")))'
     fi
 }
-remove_image() { rbd snap purge "$pool/$1" >/dev/null 2>&1 || true; rbd rm --no-progress "$pool/$1" >/dev/null 2>&1 || true; }
 
 # Runs a command and prints "seconds peak_rss_kib" (RSS of the largest child).
 measure() {

@@ -10,22 +10,13 @@
 #     holding the same 256 MiB of data in 64 places;
 #   - per-object bookkeeping (chunk plan, checkpoint, content digest): flat disks of 64 GiB
 #     and 256 GiB with 4 KiB of data in every 4 MiB RBD object, so every object is a chunk.
-# Needs the packages of Docker/dev/install-deps.sh.
 set -euo pipefail
 
 repo=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
 cd "$repo"
-dir=${FERRY_CLUSTER_DIR:-$repo/.build-cluster}
+# shellcheck source=lib.sh
+. Benchmarks/lib.sh
 work=${FERRY_BENCH_DIR:-$repo/.build-bench}/scaling
-pool=${FERRY_BENCH_POOL:-rbd}
-command -v swift >/dev/null || export PATH=$PATH:/opt/swift/usr/bin
-log() { printf '%s\n' "$*" >&2; }
-
-eval "$(bash Docker/dev/ceph-up.sh "$dir")"
-export CEPH_CONF
-log "building ferry (release)"
-swift build -c release --product ferry >&2
-ferry=$repo/.build/release/ferry
 mkdir -p "$work"
 
 sparse_disk() { # NAME SIZE
@@ -58,8 +49,6 @@ with open(os.path.join(folder, f"{name}.vmdk"), "w") as descriptor:
         f'RW {size // 512} FLAT "{flat}" 0\n\nddb.virtualHWVersion = "4"\nddb.adapterType = "ide"\n')
 PY
 }
-
-remove_image() { rbd snap purge "$pool/$1" >/dev/null 2>&1 || true; rbd rm --no-progress "$pool/$1" >/dev/null 2>&1 || true; }
 
 # Prints "seconds peak_rss_kib" of one import with --verify.
 measure() {
