@@ -50,6 +50,43 @@ struct QemuIotestRecipeTests {
         #expect(data == [[0, 0x20000], [0x7fff_0000, 0x20000], [0x1_4000_0000, 0x10000]])
     }
 
+    /// qemu rewrites a descriptor file in place when a write changes the CID, padding with
+    /// NULs; a new CID with fewer hex digits leaves the old text's last bytes behind the new
+    /// text's NUL. A full test run met one (a six-digit CID: text, NUL, "\n", NULs); built here exactly.
+    @Test("a descriptor qemu rewrote with a shorter CID opens; other bytes after the text do not")
+    func rewrittenWithShorterCID() throws {
+        let scratch = try Scratch()
+        try Tool.qemuImg(["create", "-f", "vmdk", "-o", "subformat=monolithicFlat", "f.vmdk", "8M"], in: scratch.path)
+        try Tool.qemuIO("f.vmdk", ["write -P 0x3c 1M 64k"], in: scratch.path)
+        let original = try String(contentsOfFile: scratch.file("f.vmdk"), encoding: .utf8)
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\0"))
+        let cidLine = try #require(original.split(separator: "\n").first { $0.hasPrefix("CID=") })
+        let shorter = original.replacingOccurrences(of: String(cidLine), with: "CID=abcdef")
+        let lost = original.utf8.count - shorter.utf8.count
+        #expect(lost == 2)
+        func descriptor(after text: String, leftover: [UInt8]) -> [UInt8] {
+            var bytes = Array(text.utf8) + [0] + leftover
+            bytes += [UInt8](repeating: 0, count: (bytes.count + 511) / 512 * 512 - bytes.count)
+            return bytes
+        }
+        // What qemu leaves: the old text's last byte behind the NUL.
+        try scratch.write("f.vmdk", descriptor(after: shorter, leftover: Array(original.utf8.suffix(lost - 1))))
+        let (disk, _) = try checkAgainstQemu(scratch.file("f.vmdk"), scratch: scratch)
+        #expect(disk.info.allocatedBytes > 0)
+
+        // Binary bytes, or more text than a CID rewrite leaves, are not a descriptor (within
+        // the first sector they are caught by the text-or-magic test).
+        try scratch.write("f.vmdk", descriptor(after: shorter, leftover: [0x0a, 0x01, 0xff]))
+        _ = expectOpenFails(scratch.file("f.vmdk"), .badMagic)
+        try scratch.write("f.vmdk", descriptor(after: shorter, leftover: Array(repeating: 0x41, count: 40)))
+        _ = expectOpenFails(scratch.file("f.vmdk"), .badMagic)
+        // Past the first sector, the descriptor check says so.
+        let padded = shorter + String(repeating: "# comment\n", count: 60)
+        try scratch.write("f.vmdk", descriptor(after: padded, leftover: [0x01]))
+        let late = expectOpenFails(scratch.file("f.vmdk"), .badDescriptor)
+        #expect(late?.message.contains("NUL") == true)
+    }
+
     @Test("#9: a qcow2 with 4 KiB clusters converted to streamOptimized")
     func fromQcow2() throws {
         let scratch = try Scratch()

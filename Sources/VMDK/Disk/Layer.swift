@@ -139,12 +139,9 @@ extension Layer {
             )
         }
         // Otherwise it must be a text descriptor.
-        // qemu rewrites a descriptor zero-padded to whole sectors, so NULs may follow the text.
         let textEnd = head.firstIndex(of: 0) ?? head.count
         let looksLikeText =
-            textEnd > 0
-            && head[..<textEnd].allSatisfy { $0 >= 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
-            && head[textEnd...].allSatisfy { $0 == 0 }
+            textEnd > 0 && head[..<textEnd].allSatisfy(isTextByte) && isLeftoverAfterText(head[textEnd...])
         guard looksLikeText else {
             throw VMDKError(
                 .badMagic, file: path, offset: 0,
@@ -157,12 +154,34 @@ extension Layer {
                 "text descriptor is \(file.length) bytes; more than \(Descriptor.maximumSize) is not a real descriptor")
         }
         let bytes = try file.bytes(at: 0, count: Int(file.length))
-        if let firstNUL = bytes.firstIndex(of: 0), bytes[firstNUL...].contains(where: { $0 != 0 }) {
+        if let firstNUL = bytes.firstIndex(of: 0), !isLeftoverAfterText(bytes[firstNUL...]) {
             throw VMDKError(.badDescriptor, file: path, offset: UInt64(firstNUL), "descriptor text contains NUL bytes")
         }
         let descriptor = try Descriptor.parse(bytes, file: path)
         return try fromDescriptor(descriptor, file: file, canonicalPath: canonicalPath, context: &context)
     }
+
+    private static func isTextByte(_ byte: UInt8) -> Bool {
+        byte >= 0x20 || byte == 0x0a || byte == 0x0d || byte == 0x09
+    }
+
+    /// What may follow a text descriptor's first NUL. qemu rewrites a descriptor in place
+    /// when it changes the CID: it zero-pads to whole sectors, and when the new CID has fewer
+    /// hex digits (1 write in 256 has six) the old text's last bytes stay behind the new
+    /// text's NUL (seen: text, NUL, "\n", NULs). So: NULs, and at most a few text bytes
+    /// among them; anything else is not a descriptor.
+    private static func isLeftoverAfterText(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var leftover = 0
+        for byte in bytes where byte != 0 {
+            guard isTextByte(byte) else { return false }
+            leftover += 1
+            if leftover > maximumLeftoverAfterText { return false }
+        }
+        return true
+    }
+
+    /// A CID shrinks by at most 7 hex digits; room for one more rewrite of the same kind.
+    private static let maximumLeftoverAfterText = 16
 
     private static func readEmbeddedDescriptor(_ file: RandomAccessFile, header: SparseHeader) throws(VMDKError)
         -> Descriptor
