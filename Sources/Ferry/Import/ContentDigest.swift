@@ -31,11 +31,11 @@ public enum ContentDigest {
 
     /// Combines per-object digests (index → digest) into the disk's digest string.
     public static func combine(_ objects: [UInt64: [UInt8]], objectSize: UInt64) -> String {
-        let hash = ContentHash()
-        for index in objects.keys.sorted() {
-            hash.update(littleEndian(index) + objects[index]!)
+        let fold = ContentDigestFold(objectSize: objectSize)
+        for (sequence, index) in objects.keys.sorted().enumerated() {
+            fold.add(sequence: sequence, objects: [(index, objects[index]!)])
         }
-        return format(hash.finish(), objectSize: objectSize)
+        return fold.finish(count: objects.count)
     }
 
     /// The digest string for the combined hash.

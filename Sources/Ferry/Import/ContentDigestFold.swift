@@ -1,9 +1,10 @@
 import Hashing
 import Synchronization
 
-/// Computes ``ContentDigest/combine(_:objectSize:)`` while the objects' digests arrive,
-/// instead of keeping one per object until the end: a fully allocated 2 TiB disk has half
-/// a million objects, and their digests alone grew the importer by ~50 MiB.
+/// Combines object digests into the disk's digest (``ContentDigest``'s definition: XXH3-128
+/// over object index and digest, in index order) while they arrive, instead of keeping one
+/// per object until the end: a fully allocated 2 TiB disk has half a million objects, and
+/// their digests alone grew the importer by ~50 MiB.
 ///
 /// Readers take chunks in disk order and report each one's object digests under the
 /// sequence number it was handed out with, possibly out of order (threads race). Reports

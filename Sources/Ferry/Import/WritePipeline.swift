@@ -12,7 +12,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
     private let feed: Feed
     private let image: RBDImage
     private let objectSize: UInt64
-    private let digest: ContentDigestFold
+    private let digestFold: ContentDigestFold
     private let tracker: CheckpointTracker
     private let progress: ImportProgress
     private let pool: BufferPool
@@ -30,7 +30,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
         self.feed = feed
         self.image = image
         self.objectSize = objectSize
-        self.digest = ContentDigestFold(objectSize: objectSize)
+        self.digestFold = ContentDigestFold(objectSize: objectSize)
         self.tracker = tracker
         self.progress = progress
         self.readers = max(1, readers)
@@ -50,7 +50,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
         await inFlight.drain()
         if let error = firstError.withLock({ $0 }) { throw error }
         if stopped.load(ordering: .relaxed) { throw CancellationError() }
-        return digest.finish(count: feed.handedOut)
+        return digestFold.finish(count: feed.handedOut)
     }
 
     private func release(_ buffer: UnsafeMutableRawBufferPointer) {
@@ -118,7 +118,7 @@ final class WritePipeline<Feed: ChunkFeed>: Sendable {
             }
             objectStart += objectSize
         }
-        digest.add(sequence: sequence, objects: objects)
+        digestFold.add(sequence: sequence, objects: objects)
     }
 
     /// `ranges` cut at object boundaries, so each write touches one object.

@@ -76,8 +76,12 @@ struct GrainTables<Entry: FixedWidthInteger & UnsignedInteger & Sendable>: Senda
 
     /// Bytes the kept tables take in memory (runs, raw entries and bookkeeping).
     var memoryBytes: Int {
-        slots.count * MemoryLayout<Int32>.stride + stored.count * MemoryLayout<StoredTable>.stride
-            + rawEntries.count * MemoryLayout<Entry>.stride + runs.count * MemoryLayout<EntryRun<Entry>>.stride
+        Self.memoryBytes(slots: slots.count, stored: stored.count, rawEntries: rawEntries.count, runs: runs.count)
+    }
+
+    private static func memoryBytes(slots: Int, stored: Int, rawEntries: Int, runs: Int) -> Int {
+        slots * MemoryLayout<Int32>.stride + stored * MemoryLayout<StoredTable>.stride
+            + rawEntries * MemoryLayout<Entry>.stride + runs * MemoryLayout<EntryRun<Entry>>.stride
     }
 
     /// Reads the tables at `tableOffsets` (bytes; 0 = no table, as offset 0 is always the
@@ -204,8 +208,8 @@ struct GrainTables<Entry: FixedWidthInteger & UnsignedInteger & Sendable>: Senda
         }
 
         var memoryBytes: Int {
-            slots.count * MemoryLayout<Int32>.stride + stored.count * MemoryLayout<StoredTable>.stride
-                + rawEntries.count * MemoryLayout<Entry>.stride + runs.count * MemoryLayout<EntryRun<Entry>>.stride
+            GrainTables.memoryBytes(
+                slots: slots.count, stored: stored.count, rawEntries: rawEntries.count, runs: runs.count)
         }
 
         /// Adds the table of directory entry `index`, read as little-endian bytes.
