@@ -33,15 +33,17 @@ let package = Package(
         .systemLibrary(name: "CXXHash", providers: [.apt(["libxxhash-dev"])]),
 
         .target(name: "Hashing", dependencies: ["CCrypto", "CXXHash"], swiftSettings: swiftSettings),
+        // The import engine's contract with disk readers: random reads and an allocation map.
+        .target(name: "DiskReading", swiftSettings: swiftSettings),
 
         .target(name: "Ceph", dependencies: ["CCeph"], swiftSettings: swiftSettings),
         .target(name: "Libvirt", dependencies: ["CLibvirt"], swiftSettings: swiftSettings),
-        .target(name: "VMDK", dependencies: ["CDeflate", "Hashing"], swiftSettings: swiftSettings),
+        .target(name: "VMDK", dependencies: ["CDeflate", "Hashing", "DiskReading"], swiftSettings: swiftSettings),
         .target(name: "VMwareConfig", swiftSettings: swiftSettings),
         .target(
             name: "Ferry",
             dependencies: [
-                "Ceph", "Libvirt", "VMDK", "VMwareConfig", "Hashing",
+                "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "Hashing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -76,15 +76,9 @@ extension FerryCommand {
         }
 
         func run() async throws {
-            if source == "-", resume {
-                // Nothing identifies what arrives on a pipe, so nothing proves it is the same
-                // disk the unfinished image was started from.
-                throw FerryFailure(
-                    "--resume cannot continue an import from standard input (-): a pipe cannot be checked to be the same source; import from a file to be able to resume"
-                )
-            }
             // The source is opened (and, for a stream, its header checked) before the cluster is touched.
-            let opened = try openSource()
+            let opened = try ImportSource.open(source, options: OpenOptions(allowedRoots: allowRoot))
+            defer { opened.close() }
             let cluster = try ceph.connect()
             defer { cluster.shutdown() }
             let pool = try cluster.ioContext(pool: target.pool, namespace: target.namespace)
@@ -96,24 +90,7 @@ extension FerryCommand {
             options.image.dataPool = dataPool
             options.image.features = imageFeature.flatMap(ImageFeatures.init(parsing:))
 
-            let importer: DiskImporter
-            var stream: SequentialSource?
-            switch opened {
-            case .disk(let disk):
-                importer = DiskImporter(
-                    disk: disk, sourceName: source,
-                    sourceIdentity: SourceIdentity.of(path: source, capacity: disk.capacity), pool: pool,
-                    imageName: target.image, options: options)
-            case .stream(let sequential):
-                stream = sequential
-                // stdin has no path, size or mtime: it is recorded as "stdin" (and never resumed).
-                importer = DiskImporter(
-                    sequential: sequential, sourceName: source == "-" ? "stdin" : source,
-                    sourceIdentity: source == "-"
-                        ? "stdin;capacity=\(sequential.capacity)"
-                        : SourceIdentity.of(path: source, capacity: sequential.capacity),
-                    pool: pool, imageName: target.image, options: options)
-            }
+            let importer = DiskImporter(source: opened, pool: pool, imageName: target.image, options: options)
             let renderer = ProgressRenderer(mode: progress.resolved, label: target.description)
             let result = try await importer.run(report: renderer.render)
             renderer.finish()
@@ -123,33 +100,14 @@ extension FerryCommand {
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
             } else {
                 print(
-                    "imported \(source == "-" ? "stdin" : source) into \(result.image): \(ProgressRenderer.bytes(result.capacity)) disk, "
+                    "imported \(opened.name) into \(result.image): \(ProgressRenderer.bytes(result.capacity)) disk, "
                         + "\(ProgressRenderer.bytes(result.allocatedBytes)) allocated, "
                         + "\(ProgressRenderer.bytes(result.writtenBytes)) written in "
                         + String(format: "%.1f s", result.elapsedSeconds)
                         + (result.verified ? ", verified" : "")
-                        + (stream?.manifestStatus.map { ", manifest \($0)" } ?? "")
+                        + (opened.manifestStatus.map { ", manifest \($0)" } ?? "")
                         + (result.snapshot.map { ", snapshot @\($0)" } ?? ""))
             }
-        }
-
-        private enum OpenedSource {
-            case disk(VirtualDisk)
-            case stream(SequentialSource)
-        }
-
-        /// Standard input, and OVAs whose disk is streamOptimized, are read front to back in
-        /// one pass (the OVA's manifest digests computed on the way, instead of a separate
-        /// reading before the import); everything else is opened as files.
-        private func openSource() throws -> OpenedSource {
-            if source == "-" {
-                return .stream(try SequentialSource(FileDescriptorSource.standardInput(), length: nil))
-            }
-            if try SequentialDisk.isSinglePassOVA(source) {
-                let length = try FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber
-                return .stream(try SequentialSource(FileDescriptorSource.open(path: source), length: length?.uint64Value))
-            }
-            return .disk(try VirtualDisk.open(source, options: OpenOptions(allowedRoots: allowRoot)))
         }
     }
 }

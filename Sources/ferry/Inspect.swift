@@ -26,7 +26,8 @@ extension FerryCommand {
         var disksOnly = false
 
         func run() async throws {
-            if path.lowercased().hasSuffix(".vmx") || (path.lowercased().hasSuffix(".ova") && !disksOnly) {
+            let kind = try SourceKind.of(path)
+            if kind == .vmx || (kind == .ova && !disksOnly) {
                 let inspection = try VMInspection.inspect(source: path, options: OpenOptions(allowedRoots: allowRoot))
                 try emit(inspection, text: inspection.description)
                 if let problem = inspection.disks.compactMap(\.error).first {

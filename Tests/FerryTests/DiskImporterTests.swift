@@ -29,8 +29,7 @@ struct DiskImporterTests {
 
         let disk = try VirtualDisk.open(path)
         let importer = DiskImporter(
-            disk: disk, sourceName: path, sourceIdentity: SourceIdentity.of(path: path, capacity: disk.capacity),
-            pool: pool, imageName: name, options: ImportOptions(verify: true))
+            source: ImportSource(disk: disk, name: path, identity: SourceIdentity.of(path: path, capacity: disk.capacity)), pool: pool, imageName: name, options: ImportOptions(verify: true))
         let result = try await importer.run()
         #expect(result.verified)
         #expect(result.capacity == 96 << 20)
@@ -72,7 +71,8 @@ struct DiskImporterTests {
 
         // The fifth read fails: four objects are written, the rest never are.
         let failing = FailingReader(inner: disk, failAfter: 4)
-        let first = DiskImporter(disk: failing, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+        let first = DiskImporter(
+            source: ImportSource(disk: failing, name: path, identity: identity), pool: pool, imageName: name,
                                  options: options)
         await #expect(throws: VMDKError.self) { try await first.run() }
         try await pool.withImage(name) { image async throws in
@@ -83,20 +83,23 @@ struct DiskImporterTests {
         }
 
         // Without --resume the unfinished image is refused, not overwritten.
-        let again = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+        let again = DiskImporter(
+            source: ImportSource(disk: disk, name: path, identity: identity), pool: pool, imageName: name,
                                  options: options)
         let refusal = await #expect(throws: FerryFailure.self) { try await again.run() }
         #expect(refusal?.description.contains("--resume") == true)
 
         // A different source may not be resumed onto it.
         options.resume = true
-        let other = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity + "-changed", pool: pool,
+        let other = DiskImporter(
+            source: ImportSource(disk: disk, name: path, identity: identity + "-changed"), pool: pool,
                                  imageName: name, options: options)
         await #expect(throws: FerryFailure.self) { try await other.run() }
 
         // Verify: the digest of a resumed import covers the chunks of the first run too.
         options.verify = true
-        let resumed = DiskImporter(disk: disk, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+        let resumed = DiskImporter(
+            source: ImportSource(disk: disk, name: path, identity: identity), pool: pool, imageName: name,
                                    options: options)
         let reports = Mutex<[ImportProgress.Snapshot]>([])
         let result = try await resumed.run { snapshot in reports.withLock { $0.append(snapshot) } }
@@ -126,7 +129,7 @@ struct DiskImporterTests {
             for (path, name) in zip(paths, names) {
                 let disk = try VirtualDisk.open(path)
                 let importer = DiskImporter(
-                    disk: disk, sourceName: path, sourceIdentity: path, pool: pool, imageName: name,
+            source: ImportSource(disk: disk, name: path, identity: path), pool: pool, imageName: name,
                     options: ImportOptions(readers: 2, verify: true))
                 group.addTask { _ = try await importer.run(window: window) }
             }
@@ -151,7 +154,7 @@ struct DiskImporterTests {
         let started = ContinuousClock.now
         let rates = Mutex<[Double]>([])
         let result = try await DiskImporter(
-            disk: disk, sourceName: path, sourceIdentity: path, pool: pool, imageName: name,
+            source: ImportSource(disk: disk, name: path, identity: path), pool: pool, imageName: name,
             options: ImportOptions(checkpointInterval: .milliseconds(100), maxBytesPerSecond: 16 << 20)
         ).run { snapshot in rates.withLock { $0.append(snapshot.bytesPerSecond) } }
         // 64 MiB at 16 MiB/s: sixteen 4 MiB chunks, granted every 0.25 s with no burst.
@@ -178,7 +181,8 @@ struct DiskImporterTests {
         defer { ImportFixtures.removeImage(pool, name) }
         await #expect(throws: VMDKError.self) {
             let disk = try VirtualDisk.open(path)
-            try await DiskImporter(disk: disk, sourceName: path, sourceIdentity: "x", pool: pool, imageName: name,
+            try await DiskImporter(
+            source: ImportSource(disk: disk, name: path, identity: "x"), pool: pool, imageName: name,
                                    options: ImportOptions()).run()
         }
         #expect(try pool.imageExists(name) == false)

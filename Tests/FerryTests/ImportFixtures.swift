@@ -90,8 +90,8 @@ struct FailingReader: DiskReader {
     let counter = ReadCounter()
 
     var capacity: UInt64 { inner.capacity }
-    func allocationMap() throws(VMDKError) -> [AllocationRun] { try inner.allocationMap() }
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(VMDKError) {
+    func allocationMap() throws -> [AllocationRun] { try inner.allocationMap() }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
         if counter.next() >= failAfter {
             throw VMDKError(.io, file: "failing-reader", offset: offset, "injected read failure")
         }

@@ -46,7 +46,7 @@ struct StreamResumeTests {
             FailingByteSource(try FileDescriptorSource.open(path: path), failAfter: 14 << 20), length: nil)
         let identity = SourceIdentity.of(path: path, capacity: failing.capacity)
         let first = DiskImporter(
-            sequential: failing, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+            source: ImportSource(stream: failing, name: path, identity: identity), pool: pool, imageName: name,
             options: options)
         await #expect(throws: VMDKError.self) { try await first.run() }
         let checkpoint = try await pool.withImage(name) { image async throws in
@@ -60,7 +60,7 @@ struct StreamResumeTests {
         options.verify = true
         let again = try SequentialSource(try FileDescriptorSource.open(path: path), length: nil)
         let result = try await DiskImporter(
-            sequential: again, sourceName: path, sourceIdentity: identity, pool: pool, imageName: name,
+            source: ImportSource(stream: again, name: path, identity: identity), pool: pool, imageName: name,
             options: options
         ).run()
         #expect(result.resumedFromOffset == checkpoint)

@@ -44,7 +44,7 @@ struct GrainTablesTests {
         }
         offsets.append(0)
         try scratch.write("tables.bin", bytes)
-        let file = RandomAccessFile(try OpenFile(path: scratch.file("tables.bin")))
+        let file = RandomAccessFile(try LocalFile(path: scratch.file("tables.bin")))
         let tables = try GrainTables<UInt32>.load(
             from: file, tableOffsets: offsets, entriesPerTable: Self.entriesPerTable,
             allowed: 4096..<UInt64(bytes.count), directoryOffset: 0)
@@ -88,7 +88,7 @@ struct GrainTablesTests {
         var bytes = [UInt8](repeating: 0, count: 4096)
         for entry in table { withUnsafeBytes(of: entry.littleEndian) { bytes += $0 } }
         try scratch.write("se.bin", bytes)
-        let file = RandomAccessFile(try OpenFile(path: scratch.file("se.bin")))
+        let file = RandomAccessFile(try LocalFile(path: scratch.file("se.bin")))
         let tables = try GrainTables<UInt64>.load(
             from: file, tableOffsets: [4096], entriesPerTable: entriesPerTable, allowed: 4096..<UInt64(bytes.count),
             directoryOffset: 0, directoryEntrySize: 8)

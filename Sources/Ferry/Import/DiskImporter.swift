@@ -14,54 +14,27 @@ import VMDK
 /// to the image's metadata every few seconds; the image is marked complete only after a
 /// flush (and, if asked, a full read-back comparison).
 public struct DiskImporter: Sendable {
-    enum Source: Sendable {
-        case disk(any DiskReader)
-        case sequential(SequentialSource)
-    }
-
-    let source: Source
-    /// How the source is named in errors and metadata, e.g. `vm1/disk0.vmdk`.
-    public let sourceName: String
-    /// What must match for `--resume` to continue an image (path, size, timestamps).
-    public let sourceIdentity: String
+    public let source: ImportSource
     public let pool: IOContext
     public let imageName: String
     public let options: ImportOptions
 
-    public init(
-        disk: any DiskReader, sourceName: String, sourceIdentity: String, pool: IOContext, imageName: String,
-        options: ImportOptions
-    ) {
-        self.source = .disk(disk)
-        self.sourceName = sourceName
-        self.sourceIdentity = sourceIdentity
+    /// A stream's bad input is only found on the way, so unlike a disk opened from files
+    /// its import can fail after the image was created: the image then stays marked
+    /// unfinished (`ferry.state` is `importing`), never `complete`.
+    public init(source: ImportSource, pool: IOContext, imageName: String, options: ImportOptions) {
+        self.source = source
         self.pool = pool
         self.imageName = imageName
         self.options = options
     }
 
-    /// Imports a disk read front to back. Bad input is only found on the way, so unlike a
-    /// disk opened from files it can fail after the image was created: the image then stays
-    /// marked unfinished (`ferry.state` is `importing`), never `complete`.
-    public init(
-        sequential: SequentialSource, sourceName: String, sourceIdentity: String, pool: IOContext, imageName: String,
-        options: ImportOptions
-    ) {
-        self.source = .sequential(sequential)
-        self.sourceName = sourceName
-        self.sourceIdentity = sourceIdentity
-        self.pool = pool
-        self.imageName = imageName
-        self.options = options
-    }
-
+    /// How the source is named in errors and metadata, e.g. `vm1/disk0.vmdk`.
+    public var sourceName: String { source.name }
+    /// What must match for `--resume` to continue an image (path, size, timestamps).
+    public var sourceIdentity: String { source.identity }
     /// Size of the virtual disk in bytes.
-    public var capacity: UInt64 {
-        switch source {
-        case .disk(let disk): disk.capacity
-        case .sequential(let stream): stream.capacity
-        }
-    }
+    public var capacity: UInt64 { source.capacity }
 
     private var spec: String { "\(pool.displayName)/\(imageName)" }
 
@@ -73,6 +46,11 @@ public struct DiskImporter: Sendable {
     ) async throws -> ImportResult {
         // Every synchronous librbd call of an import runs as `BlockingWork`: imports run
         // beside the API's request handlers in `ferry serve`.
+        if options.resume, !source.isResumable {
+            throw FerryFailure(
+                "--resume cannot continue an import from standard input (-): a pipe cannot be checked to be the same source; import from a file to be able to resume"
+            )
+        }
         // A disk is fully validated (tables, chain, bounds) before anything is created; a
         // stream as far as its header and the metadata before its first grain.
         let map: [AllocationRun]
@@ -80,7 +58,7 @@ public struct DiskImporter: Sendable {
         do {
             (map, target) = try await BlockingWork.run { () throws -> ([AllocationRun], Target) in
                 var map: [AllocationRun] = []
-                if case .disk(let disk) = source { map = try disk.allocationMap() }
+                if case .disk(let disk) = source.reader { map = try disk.allocationMap() }
                 if let finished = try completedImport() { return (map, .finished(finished)) }
                 return (map, .opened(try openTarget()))
             }
@@ -181,7 +159,7 @@ public struct DiskImporter: Sendable {
         guard UInt64(window.bufferSize) >= objectSize else {
             throw FerryFailure("\(spec) has \(objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
         }
-        switch source {
+        switch source.reader {
         case .disk(let disk):
             let cursor = ChunkCursor(map: map, objectSize: objectSize, capacity: capacity)
             // One walk of the plan for the totals; the feed walks it again as it goes.
@@ -198,7 +176,7 @@ public struct DiskImporter: Sendable {
             return try await write(
                 into: image, feed: feed, tracker: tracker, progress: progress, objectSize: objectSize,
                 resumeFrom: resumeFrom, window: window, report: report)
-        case .sequential(let stream):
+        case .stream(let stream):
             guard UInt64(window.bufferSize) >= stream.grainSize else {
                 throw FerryFailure("\(stream.displayPath) has \(stream.grainSize)-byte grains, larger than the import window's \(window.bufferSize)-byte buffers")
             }

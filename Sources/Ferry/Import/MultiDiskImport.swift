@@ -7,15 +7,11 @@ import VMDK
 public struct MultiDiskImport: Sendable {
     /// One disk to import and where it goes.
     public struct Item: Sendable {
-        public var disk: any DiskReader
-        public var sourceName: String
-        public var sourceIdentity: String
+        public var source: ImportSource
         public var imageName: String
 
-        public init(disk: any DiskReader, sourceName: String, sourceIdentity: String, imageName: String) {
-            self.disk = disk
-            self.sourceName = sourceName
-            self.sourceIdentity = sourceIdentity
+        public init(source: ImportSource, imageName: String) {
+            self.source = source
             self.imageName = imageName
         }
     }
@@ -44,9 +40,7 @@ public struct MultiDiskImport: Sendable {
             maxBytesPerSecond: options.maxBytesPerSecond)
         return try await withThrowingTaskGroup(of: (Int, ImportResult).self) { group in
             for (index, item) in items.enumerated() {
-                let importer = DiskImporter(
-                    disk: item.disk, sourceName: item.sourceName, sourceIdentity: item.sourceIdentity, pool: pool,
-                    imageName: item.imageName, options: options)
+                let importer = DiskImporter(source: item.source, pool: pool, imageName: item.imageName, options: options)
                 group.addTask {
                     (index, try await importer.run(window: window) { report(index, $0) })
                 }

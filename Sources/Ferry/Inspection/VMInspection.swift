@@ -23,13 +23,22 @@ public struct VMInspection: Sendable, Codable {
     /// True when every importable disk opened cleanly.
     public var isImportable: Bool { disks.allSatisfy { $0.error == nil } }
 
-    /// Inspects a `.vmx` or an `.ova`, chosen by the file name.
+    /// Inspects the VM `path` names, a `.vmx` or an `.ova` (``SourceKind`` tells which).
+    /// - Throws: `MigrationError` `.invalidPlan` when it names a lone disk, which has no VM
+    ///   to define; and whatever reading the VMX, OVF or disks throws.
     public static func inspect(
         source path: String, datastores: DatastoreMap = DatastoreMap(), options: OpenOptions = .init()
     ) throws -> VMInspection {
-        path.lowercased().hasSuffix(".ova")
-            ? try inspect(ova: path, options: options)
-            : try inspect(vmx: path, datastores: datastores, options: options)
+        switch try SourceKind.of(path) {
+        case .ova:
+            return try inspect(ova: path, options: options)
+        case .vmx:
+            return try inspect(vmx: path, datastores: datastores, options: options)
+        case .disk, .standardInput:
+            throw MigrationError(
+                code: .invalidPlan,
+                message: "\(path) is a disk, not a VM: migrate takes the VM's .vmx or .ova (import a lone disk with ferry import-disk)")
+        }
     }
 
     /// Reads the OVF inside an OVA (checked against its manifest) and opens every disk it
@@ -85,16 +94,13 @@ public struct VMInspection: Sendable, Codable {
 }
 
 extension VMInspection.Disk {
-    /// Opens the disk for reading, in place inside its OVA when it lives in one.
-    public func open(options: OpenOptions) throws(VMDKError) -> VirtualDisk? {
-        if let archive, let member { return try VirtualDisk.open(ova: archive, member: member, options: options) }
-        return try path.map { (path) throws(VMDKError) in try VirtualDisk.open(path, options: options) }
-    }
-
-    /// What identifies the source for `--resume`: the file (or the archive and member).
-    public func sourceIdentity(capacity: UInt64) -> String? {
-        if let archive, let member { return SourceIdentity.of(path: archive, capacity: capacity) + ";member=\(member)" }
-        return path.map { SourceIdentity.of(path: $0, capacity: capacity) }
+    /// Opens the disk for import (in place inside its OVA when it lives in one, in one pass
+    /// when `singlePass` allows and the archive suits it); nil for a slot with no file.
+    public func importSource(options: OpenOptions, singlePass: Bool) throws(VMDKError) -> ImportSource? {
+        if let archive, let member {
+            return try ImportSource.open(archive, member: member, options: options, singlePass: singlePass)
+        }
+        return try path.map { (path) throws(VMDKError) in try ImportSource.open(path, options: options) }
     }
 }
 

@@ -54,6 +54,8 @@ public struct VMMigration: Sendable {
         public var images: [RBDDiskTarget]
         public var secret: CephSecretIdentity
         public var notes: [String]
+        /// The OVA's only disk is read in one pass, its manifest checked on the way.
+        public var singlePass: Bool
     }
 
     public struct Outcome: Sendable {
@@ -72,8 +74,15 @@ public struct VMMigration: Sendable {
 
     /// Every check that needs no copying: the dry run stops here.
     public func prepare() throws -> Prepared {
+        // An OVA whose only disk is streamOptimized after its .ovf is imported in one pass,
+        // its manifest checked during the import rather than in a reading of its own now.
+        let singlePass =
+            try SourceKind.of(request.source) == .ova
+            && SequentialDisk.isSinglePassOVA(request.source, onlyDisk: true)
+        var openOptions = request.openOptions
+        if singlePass { openOptions.verifyManifest = false }
         let inspection = try VMInspection.inspect(
-            source: request.source, datastores: request.datastores, options: request.openOptions)
+            source: request.source, datastores: request.datastores, options: openOptions)
         if let problem = inspection.disks.compactMap(\.error).first { throw FerryFailure(problem) }
         let vm = inspection.vm
         let base = DomainName.sanitize(request.plan.name ?? vm.name)
@@ -99,7 +108,7 @@ public struct VMMigration: Sendable {
         }
         return Prepared(
             inspection: inspection, node: decision.node, hypervisor: decision.hypervisor, definition: definition,
-            images: images, secret: secret, notes: decision.notes + definition.notes)
+            images: images, secret: secret, notes: decision.notes + definition.notes, singlePass: singlePass)
     }
 
     /// Imports the disks and registers the domain.
@@ -119,15 +128,11 @@ public struct VMMigration: Sendable {
     ) async throws -> [ImportResult] {
         let pool = try cluster.ioContext(pool: request.pool, namespace: request.namespace)
         var items: [MultiDiskImport.Item] = []
-        var opened: [VirtualDisk] = []
-        defer { opened.forEach { $0.close() } }
+        defer { items.forEach { $0.source.close() } }
         for (disk, target) in zip(prepared.inspection.disks, prepared.images) {
-            guard let reader = try disk.open(options: request.openOptions), let path = disk.path,
-                let identity = disk.sourceIdentity(capacity: reader.capacity)
+            guard let source = try disk.importSource(options: request.openOptions, singlePass: prepared.singlePass)
             else { continue }
-            opened.append(reader)
-            items.append(
-                MultiDiskImport.Item(disk: reader, sourceName: path, sourceIdentity: identity, imageName: target.image))
+            items.append(MultiDiskImport.Item(source: source, imageName: target.image))
         }
         return try await MultiDiskImport(items: items, pool: pool, options: request.importOptions)
             .run(window: window, report: report)

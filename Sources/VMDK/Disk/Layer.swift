@@ -80,17 +80,23 @@ struct Layer: Sendable {
 
 /// What a layer may refer to while it is opened.
 struct LayerContext {
-    /// Canonical folder that relative extent names resolve against; nil when the layer has
-    /// no folder (a disk inside an OVA), in which case external references are refused.
-    var folder: String?
-    var policy: PathPolicy
-    /// Open files by canonical path, so several extents in one file share a descriptor.
-    var files: [String: OpenFile] = [:]
+    /// Where every file the layer names is looked up, and what it may name.
+    let access: any FileAccess
+    /// The file being opened: the names it writes resolve against its folder.
+    var location: FileLocation
+    /// Open files by location, so several extents in one file share one handle.
+    var files: [String: any ReadableFile] = [:]
 
-    mutating func open(_ canonical: String) throws(VMDKError) -> RandomAccessFile {
-        if let file = files[canonical] { return RandomAccessFile(file) }
-        let file = try OpenFile(path: canonical)
-        files[canonical] = file
+    /// Resolves a name the layer's file writes (`field` says where) and opens it.
+    mutating func open(_ reference: String, field: String) throws(VMDKError) -> (FileLocation, RandomAccessFile) {
+        let target = try access.resolve(reference, from: location, field: field)
+        return (target, try open(target))
+    }
+
+    mutating func open(_ target: FileLocation) throws(VMDKError) -> RandomAccessFile {
+        if let file = files[target.path] { return RandomAccessFile(file) }
+        let file = try access.open(target)
+        files[target.path] = file
         return RandomAccessFile(file)
     }
 }
@@ -116,8 +122,8 @@ extension Layer {
         guard file.length >= 4 else {
             throw VMDKError(.truncated, file: path, "file is \(file.length) bytes long: not a VMDK")
         }
-        let head = try file.bytes(at: 0, count: Int(min(file.length, 512)))
-        if head.le32(0) == SparseHeader.magic {
+        switch try FileFormat.sniff(file) {
+        case .hostedSparse:
             let headers = try HostedSparseExtent.readHeader(file)
             if headers.effective.capacity == 0, headers.effective.descriptorOffset != 0 {
                 // A sparse header that only wraps a descriptor (some ESX tools write these).
@@ -125,24 +131,19 @@ extension Layer {
                 return try fromDescriptor(descriptor, file: file, canonicalPath: canonicalPath, context: &context)
             }
             return try monolithic(file, headers: headers, canonicalPath: canonicalPath)
-        }
-        if head.le32(0) == COWDExtent.magic {
+        case .vmfsSparseDelta:
             throw VMDKError(
                 .unsupported, file: path,
                 "this is a vmfsSparse (COWD) snapshot delta; open its descriptor (the .vmdk without -delta) so the parent is found"
             )
-        }
-        if head.count >= 8, head.le64(0) == SESparseExtent.constMagic {
+        case .seSparseDelta:
             throw VMDKError(
                 .unsupported, file: path,
                 "this is a seSparse snapshot delta; open its descriptor (the .vmdk without -sesparse) so the parent is found"
             )
-        }
-        // Otherwise it must be a text descriptor.
-        let textEnd = head.firstIndex(of: 0) ?? head.count
-        let looksLikeText =
-            textEnd > 0 && head[..<textEnd].allSatisfy(isTextByte) && isLeftoverAfterText(head[textEnd...])
-        guard looksLikeText else {
+        case .text:
+            break
+        case .tarArchive, .unknown:
             throw VMDKError(
                 .badMagic, file: path, offset: 0,
                 "not a VMDK: no KDMV, COWD or seSparse magic and not a text descriptor (a -flat.vmdk is opened through its descriptor)"
@@ -154,34 +155,12 @@ extension Layer {
                 "text descriptor is \(file.length) bytes; more than \(Descriptor.maximumSize) is not a real descriptor")
         }
         let bytes = try file.bytes(at: 0, count: Int(file.length))
-        if let firstNUL = bytes.firstIndex(of: 0), !isLeftoverAfterText(bytes[firstNUL...]) {
+        if let firstNUL = bytes.firstIndex(of: 0), !FileFormat.isLeftoverAfterText(bytes[firstNUL...]) {
             throw VMDKError(.badDescriptor, file: path, offset: UInt64(firstNUL), "descriptor text contains NUL bytes")
         }
         let descriptor = try Descriptor.parse(bytes, file: path)
         return try fromDescriptor(descriptor, file: file, canonicalPath: canonicalPath, context: &context)
     }
-
-    private static func isTextByte(_ byte: UInt8) -> Bool {
-        byte >= 0x20 || byte == 0x0a || byte == 0x0d || byte == 0x09
-    }
-
-    /// What may follow a text descriptor's first NUL. qemu rewrites a descriptor in place
-    /// when it changes the CID: it zero-pads to whole sectors, and when the new CID has fewer
-    /// hex digits (1 write in 256 has six) the old text's last bytes stay behind the new
-    /// text's NUL (seen: text, NUL, "\n", NULs). So: NULs, and at most a few text bytes
-    /// among them; anything else is not a descriptor.
-    private static func isLeftoverAfterText(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var leftover = 0
-        for byte in bytes where byte != 0 {
-            guard isTextByte(byte) else { return false }
-            leftover += 1
-            if leftover > maximumLeftoverAfterText { return false }
-        }
-        return true
-    }
-
-    /// A CID shrinks by at most 7 hex digits; room for one more rewrite of the same kind.
-    private static let maximumLeftoverAfterText = 16
 
     private static func readEmbeddedDescriptor(_ file: RandomAccessFile, header: SparseHeader) throws(VMDKError)
         -> Descriptor
@@ -323,19 +302,11 @@ extension Layer {
                 template.format = "zero"
                 extent = ZeroExtent(length: length, info: template)
             } else {
-                let name = line.fileName ?? ""
-                guard let folder = context.folder else {
-                    throw VMDKError(
-                        .unsupported, file: path, field: field,
-                        "descriptor refers to the separate file \"\(name)\", but it is inside an archive; only self-contained disks are read from an OVA"
-                    )
-                }
-                let target = try context.policy.resolve(name, folder: folder, referencingFile: path, field: field)
-                if let canonicalPath, target == canonicalPath {
+                let (target, extentFile) = try context.open(line.fileName ?? "", field: field)
+                if let canonicalPath, target.path == canonicalPath {
                     throw VMDKError(.badDescriptor, file: path, field: field, "extent refers to the descriptor itself")
                 }
-                let extentFile = try context.open(target)
-                template.file = target
+                template.file = target.displayPath
                 extent = try openExtent(line, file: extentFile, template: template, descriptorPath: path, field: field)
             }
             starts.append(capacity)

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Opening a disk that is read front to back: a streamOptimized VMDK or an OVA holding
 /// one, from standard input, a pipe, or a file read in a single pass.
 public enum SequentialDisk {
@@ -20,32 +14,33 @@ public enum SequentialDisk {
                 .truncated, file: source.displayPath,
                 "the stream is shorter than 512 bytes: neither a VMDK nor an OVA")
         }
-        let block = Array(head)
-        if block.le32(0) == SparseHeader.magic {
+        switch FileFormat.sniff(Array(head)) {
+        case .hostedSparse:
             return try StreamOptimizedReader(reader)
-        }
-        if TarHeader.isHeader(block) {
+        case .tarArchive:
             let archive = try OVAStreamSource(reader, member: member)
             return try StreamOptimizedReader(SequentialReader(archive))
+        case .vmfsSparseDelta, .seSparseDelta, .text, .unknown:
+            throw VMDKError(
+                .badMagic, file: source.displayPath, offset: 0,
+                "neither a streamOptimized VMDK (no KDMV magic) nor an OVA (no tar header)")
         }
-        throw VMDKError(
-            .badMagic, file: source.displayPath, offset: 0,
-            "neither a streamOptimized VMDK (no KDMV magic) nor an OVA (no tar header)")
     }
 
     /// True if the OVA at `path` can be imported in one pass: its .ovf comes first and the
-    /// disk `member` (nil: the first) is streamOptimized. Such an OVA is better read front
-    /// to back, hashing its members on the way, than checked against its manifest in a
-    /// separate pass and then read again.
-    public static func isSinglePassOVA(_ path: String, member: String? = nil) throws(VMDKError) -> Bool {
-        guard let canonical = canonicalPath(path) else {
-            throw VMDKError.system("realpath", errno: errno, file: path)
-        }
-        let file = try OpenFile(path: canonical, displayPath: path)
-        defer { file.close() }
-        guard try OVAPackage.isArchive(RandomAccessFile(file)) else { return false }
+    /// disk `member` (nil: the first) is streamOptimized — and, with `onlyDisk`, it is the
+    /// package's only disk. Such an OVA is better read front to back, hashing its members on
+    /// the way, than checked against its manifest in a separate pass and then read again;
+    /// with several disks, one pass per disk would read the archive more often than that.
+    public static func isSinglePassOVA(
+        _ path: String, member: String? = nil, onlyDisk: Bool = false, access: any FileAccess = LocalFiles()
+    ) throws(VMDKError) -> Bool {
+        let file = RandomAccessFile(try access.open(access.locate(path)))
+        defer { file.file.close() }
+        guard try FileFormat.sniff(file) == .tarArchive else { return false }
         let package = try OVAPackage(file: file)
         guard let ovf = package.descriptorMember, package.archive.members.first?.name == ovf else { return false }
+        if onlyDisk, package.diskCount != 1 { return false }
         let disk = try package.disk(named: member)
         guard disk.source.length >= UInt64(SparseHeader.size),
             let header = SparseHeader(try disk.source.bytes(at: 0, count: SparseHeader.size))

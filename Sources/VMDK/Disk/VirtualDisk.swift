@@ -14,36 +14,38 @@ public final class VirtualDisk: DiskReader, Sendable {
     /// Child first, base last.
     let layers: [Layer]
     private let map: [AllocationRun]
-    private let files: [OpenFile]
+    private let files: [any ReadableFile]
 
     /// Opens `path`: a descriptor, a sparse/streamOptimized file, or an OVA (whose first
     /// disk is opened). Follows `parentFileNameHint` through the snapshot chain, checking
     /// every parent's CID. Throws ``VMDKError`` for anything malformed or unsafe.
     public static func open(_ path: String, options: OpenOptions = .init()) throws(VMDKError) -> VirtualDisk {
-        guard let canonical = canonicalPath(path) else {
-            throw VMDKError.system("realpath", errno: errno, file: path)
-        }
-        let file = try OpenFile(path: canonical, displayPath: path)
-        if try OVAPackage.isArchive(RandomAccessFile(file)) {
+        try open(path, access: LocalFiles(allowedRoots: options.allowedRoots), options: options)
+    }
+
+    /// Opens `path` as `access` reaches it (and every file the disk names, confined as
+    /// `access` allows); otherwise like ``open(_:options:)``.
+    public static func open(_ path: String, access: any FileAccess, options: OpenOptions = .init()) throws(VMDKError)
+        -> VirtualDisk
+    {
+        let location = try access.locate(path)
+        let file = RandomAccessFile(try access.open(location))
+        if try FileFormat.sniff(file) == .tarArchive {
             return try open(package: OVAPackage(file: file), member: nil, options: options)
         }
-        var context = LayerContext(folder: folderOf(canonical), policy: PathPolicy(allowedRoots: options.allowedRoots))
-        context.files[canonical] = file
-        let top = try Layer.open(RandomAccessFile(file), canonicalPath: canonical, context: &context)
+        var context = LayerContext(access: access, location: location)
+        context.files[location.path] = file.file
+        let top = try Layer.open(file, canonicalPath: location.path, context: &context)
         return try assemble(top: top, context: &context, options: options, archive: nil)
     }
 
     /// Opens the disk `member` of the OVA at `ova` in place (no extraction). `member` is
     /// the file name the OVF references (for a chunked disk, the name without the
     /// `.000000000` suffix); nil picks the first disk.
-    public static func open(ova: String, member: String?, options: OpenOptions = .init()) throws(VMDKError)
-        -> VirtualDisk
-    {
-        guard let canonical = canonicalPath(ova) else {
-            throw VMDKError.system("realpath", errno: errno, file: ova)
-        }
-        let file = try OpenFile(path: canonical, displayPath: ova)
-        return try open(package: OVAPackage(file: file), member: member, options: options)
+    public static func open(
+        ova: String, member: String?, access: (any FileAccess)? = nil, options: OpenOptions = .init()
+    ) throws(VMDKError) -> VirtualDisk {
+        try open(package: OVAPackage.open(ova, access: access ?? LocalFiles()), member: member, options: options)
     }
 
     private static func open(package: OVAPackage, member: String?, options: OpenOptions) throws(VMDKError)
@@ -55,7 +57,9 @@ public final class VirtualDisk: DiskReader, Sendable {
             try options.verifyManifest
             ? package.verify(members: disk.members + (package.descriptorMember.map { [$0] } ?? []), warnings: &warnings)
             : "not verified (verification disabled)"
-        var context = LayerContext(folder: nil, policy: PathPolicy(allowedRoots: options.allowedRoots))
+        var context = LayerContext(
+            access: ArchiveFiles(package: package),
+            location: FileLocation(path: disk.members[0], displayPath: disk.source.displayPath))
         let top = try Layer.open(disk.source, canonicalPath: nil, context: &context)
         if let hint = top.parentFileNameHint {
             throw VMDKError(
@@ -63,7 +67,7 @@ public final class VirtualDisk: DiskReader, Sendable {
                 "a disk inside an OVA refers to a parent (\"\(hint)\"); OVA disks must be self-contained")
         }
         let archive = ArchiveInfo(path: package.path, members: disk.members, manifest: manifestStatus)
-        context.files[package.path] = package.file
+        context.files[package.path] = package.file.file
         return try assemble(top: top, context: &context, options: options, archive: archive, extraWarnings: warnings)
     }
 
@@ -85,7 +89,9 @@ public final class VirtualDisk: DiskReader, Sendable {
                 throw VMDKError(
                     .unsupported, file: child.path, field: "parentFileNameHint", "parent of an archived disk")
             }
-            let (parentPath, note) = try resolveParent(hint, child: child, childPath: childPath, policy: context.policy)
+            let (parentLocation, note) = try resolveParent(
+                hint, child: child, from: FileLocation(path: childPath, displayPath: child.path), access: context.access)
+            let parentPath = parentLocation.path
             if let note { extraWarnings.append(note) }
             if seen.contains(parentPath) {
                 throw VMDKError(
@@ -93,8 +99,8 @@ public final class VirtualDisk: DiskReader, Sendable {
                     "parent \"\(hint)\" (\(parentPath)) is already part of this chain: the chain loops")
             }
             seen.insert(parentPath)
-            var parentContext = LayerContext(folder: folderOf(parentPath), policy: context.policy, files: context.files)
-            let parentFile = try parentContext.open(parentPath)
+            var parentContext = LayerContext(access: context.access, location: parentLocation, files: context.files)
+            let parentFile = try parentContext.open(parentLocation)
             let parent = try Layer.open(parentFile, canonicalPath: parentPath, context: &parentContext)
             context.files.merge(parentContext.files) { first, _ in first }
             guard parent.cid == child.parentCID else {
@@ -125,28 +131,26 @@ public final class VirtualDisk: DiskReader, Sendable {
     /// do not exist once the folder was copied; then a file of the same name next to the
     /// child is used, with a warning. The CID check that follows still has to pass, and a
     /// hint that exists but lies outside the allowed folders is never replaced.
-    private static func resolveParent(_ hint: String, child: Layer, childPath: String, policy: PathPolicy)
-        throws(VMDKError) -> (path: String, note: String?)
+    private static func resolveParent(_ hint: String, child: Layer, from childLocation: FileLocation, access: any FileAccess)
+        throws(VMDKError) -> (location: FileLocation, note: String?)
     {
-        let folder = folderOf(childPath)
         let isWindowsPath = hint.contains("\\") || (hint.count > 2 && hint.dropFirst().hasPrefix(":"))
         if !isWindowsPath {
             do throws(VMDKError) {
-                let path = try policy.resolve(
-                    hint, folder: folder, referencingFile: child.path, field: "parentFileNameHint")
-                return (path, nil)
-            } catch  where error.code == .notFound && hint.hasPrefix("/") {
+                return (try access.resolve(hint, from: childLocation, field: "parentFileNameHint"), nil)
+            } catch where error.code == .notFound && hint.hasPrefix("/") {
                 // Fall through to the same name next to the child.
             }
         }
         let name = String(hint.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? Substring(hint))
-        let path = try policy.resolve(name, folder: folder, referencingFile: child.path, field: "parentFileNameHint")
+        let location = try access.resolve(name, from: childLocation, field: "parentFileNameHint")
         return (
-            path, "\(child.path): parent \"\(hint)\" is not reachable as written; using \(path) from the same folder"
+            location,
+            "\(child.path): parent \"\(hint)\" is not reachable as written; using \(location.path) from the same folder"
         )
     }
 
-    private init(info: DiskInfo, layers: [Layer], map: [AllocationRun], files: [OpenFile]) {
+    private init(info: DiskInfo, layers: [Layer], map: [AllocationRun], files: [any ReadableFile]) {
         self.info = info
         self.capacity = layers[0].capacity
         self.layers = layers

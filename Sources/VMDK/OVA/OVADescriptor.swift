@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The OVF descriptor of an OVA, for the layer that turns it into a VM definition.
 public struct OVADescriptor: Sendable {
     /// The `.ovf` member's name inside the tar.
@@ -13,11 +9,8 @@ public struct OVADescriptor: Sendable {
     /// Reads the `.ovf` member of an OVA in place and checks it against the manifest.
     /// - Throws: `VMDKError` `.badArchive` when there is no descriptor, `.manifestMismatch`
     ///   when its digest disagrees with the `.mf`.
-    public init(ova path: String) throws(VMDKError) {
-        guard let canonical = canonicalPath(path) else {
-            throw VMDKError.system("realpath", errno: errno, file: path)
-        }
-        let package = try OVAPackage(file: try OpenFile(path: canonical, displayPath: path))
+    public init(ova path: String, access: any FileAccess = LocalFiles()) throws(VMDKError) {
+        let package = try OVAPackage.open(path, access: access)
         guard let name = package.descriptorMember,
             let entry = package.archive.members.first(where: { $0.name == name })
         else {
@@ -25,7 +18,7 @@ public struct OVADescriptor: Sendable {
         }
         var warnings: [String] = []
         manifest = try package.verify(members: [name], warnings: &warnings)
-        bytes = try RandomAccessFile(package.file).bytes(at: entry.dataOffset, count: Int(entry.size), field: name)
+        bytes = try package.file.bytes(at: entry.dataOffset, count: Int(entry.size), field: name)
         member = name
     }
 }

@@ -5,7 +5,8 @@ import Hashing
 /// Disks are never extracted: a disk is a ``RandomAccessFile`` over the member's bytes
 /// inside the tar (several members back to back for an OVF `chunkSize` disk).
 struct OVAPackage: Sendable {
-    let file: OpenFile
+    /// The whole archive, wherever it is read from.
+    let file: RandomAccessFile
     let path: String
     let archive: TarArchive
     /// The `.ovf` member, if any.
@@ -20,14 +21,14 @@ struct OVAPackage: Sendable {
     static let maximumOVFSize: UInt64 = 64 << 20
     static let maximumManifestSize: UInt64 = 4 << 20
 
-    static func isArchive(_ file: RandomAccessFile) throws(VMDKError) -> Bool {
-        try TarArchive.isArchive(file)
+    /// Opens the OVA the user named, through `access`.
+    static func open(_ path: String, access: any FileAccess) throws(VMDKError) -> OVAPackage {
+        try OVAPackage(file: RandomAccessFile(access.open(access.locate(path))))
     }
 
-    init(file: OpenFile) throws(VMDKError) {
-        let source = RandomAccessFile(file)
-        let path = file.displayPath
-        guard try TarArchive.isArchive(source) else {
+    init(file source: RandomAccessFile) throws(VMDKError) {
+        let path = source.displayPath
+        guard try FileFormat.sniff(source) == .tarArchive else {
             throw VMDKError(.badArchive, file: path, "not a tar archive (an OVA is a tar of .ovf, .mf and disks)")
         }
         let archive = try TarArchive(source)
@@ -68,7 +69,7 @@ struct OVAPackage: Sendable {
             warnings.append(
                 "\(path): the OVA is signed (.cert); the signature is not checked, only the manifest digests")
         }
-        self.file = file
+        self.file = source
         self.path = path
         self.archive = archive
         self.descriptorMember = ovf?.name
@@ -77,6 +78,11 @@ struct OVAPackage: Sendable {
         self.ovfFolder = ovfFolder
         self.manifestFolder = manifestMember.map { folderPrefix($0.name) } ?? ""
         self.warnings = warnings
+    }
+
+    /// Disks the OVF references (without an OVF: the `.vmdk` members).
+    var diskCount: Int {
+        references?.disks.count ?? archive.members.filter { $0.name.lowercased().hasSuffix(".vmdk") }.count
     }
 
     struct Disk {
@@ -117,7 +123,7 @@ struct OVAPackage: Sendable {
                 "the OVF says \(size) bytes, the archive holds \(total)")
         }
         let source = RandomAccessFile(
-            slices: members.map { (file: file, base: $0.dataOffset, length: $0.size) }, displayPath: display)
+            FileSlices(of: file.file, ranges: members.map { ($0.dataOffset, $0.size) }, displayPath: display))
         return Disk(source: source, members: members.map(\.name))
     }
 
@@ -160,8 +166,7 @@ struct OVAPackage: Sendable {
     }
 
     private func digest(_ member: TarArchive.Member, algorithm: HashAlgorithm) throws(VMDKError) -> String {
-        let source = RandomAccessFile(
-            file, base: member.dataOffset, length: member.size, displayPath: "\(path):\(member.name)")
+        let source = file.slice(base: member.dataOffset, length: member.size, displayPath: "\(path):\(member.name)")
         let hasher = StreamingHash(algorithm)
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)

@@ -16,12 +16,6 @@ struct TarArchive: Sendable {
     /// Far more than any OVA holds; a bound so a hostile archive cannot make us list forever.
     static let maximumMembers = 100_000
 
-    /// True if the first block has a valid tar header.
-    static func isArchive(_ file: RandomAccessFile) throws(VMDKError) -> Bool {
-        guard file.length >= blockSize else { return false }
-        return TarHeader.isHeader(try file.bytes(at: 0, count: Int(blockSize)))
-    }
-
     init(_ file: RandomAccessFile) throws(VMDKError) {
         let path = file.displayPath
         var members: [Member] = []

@@ -41,13 +41,15 @@ public final class FileDescriptorSource: ByteSource {
         FileDescriptorSource(descriptor: 0, displayPath: "stdin", owned: false)
     }
 
-    /// Opens `path` read-only for one pass. Wraps `open(2)`; throws `.notFound` or `.io`.
-    public static func open(path: String) throws(VMDKError) -> FileDescriptorSource {
+    /// Opens `path` read-only for one pass, named `displayPath` (default: `path`) in errors.
+    /// Wraps `open(2)`; throws `.notFound` or `.io`.
+    public static func open(path: String, displayPath: String? = nil) throws(VMDKError) -> FileDescriptorSource {
+        let shown = displayPath ?? path
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw VMDKError.system("open", errno: errno, file: path) }
+        if fd < 0 { throw VMDKError.system("open", errno: errno, file: shown) }
         // The kernel then reads ahead more aggressively; the pass never goes back.
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        return FileDescriptorSource(descriptor: fd, displayPath: path, owned: true)
+        return FileDescriptorSource(descriptor: fd, displayPath: shown, owned: true)
     }
 
     deinit {
