@@ -77,7 +77,7 @@ extension FerryCommand {
 
         func run() async throws {
             // The source is opened (and, for a stream, its header checked) before the cluster is touched.
-            let opened = try ImportSource.open(source, options: OpenOptions(allowedRoots: allowRoot))
+            let opened = try ImportSource.open(source, options: OpenOptions(allowedRoots: allowRoot), resume: resume)
             defer { opened.close() }
             let cluster = try ceph.connect()
             defer { cluster.shutdown() }

@@ -46,11 +46,7 @@ public struct DiskImporter: Sendable {
     ) async throws -> ImportResult {
         // Every synchronous librbd call of an import runs as `BlockingWork`: imports run
         // beside the API's request handlers in `ferry serve`.
-        if options.resume, !source.isResumable {
-            throw FerryFailure(
-                "--resume cannot continue an import from standard input (-): a pipe cannot be checked to be the same source; import from a file to be able to resume"
-            )
-        }
+        if options.resume, !source.isResumable { throw ImportSource.resumeRefusal }
         // A disk is fully validated (tables, chain, bounds) before anything is created; a
         // stream as far as its header and the metadata before its first grain.
         let map: [AllocationRun]

@@ -96,11 +96,11 @@ public struct VMInspection: Sendable, Codable {
 extension VMInspection.Disk {
     /// Opens the disk for import (in place inside its OVA when it lives in one, in one pass
     /// when `singlePass` allows and the archive suits it); nil for a slot with no file.
-    public func importSource(options: OpenOptions, singlePass: Bool) throws(VMDKError) -> ImportSource? {
+    public func importSource(options: OpenOptions, singlePass: Bool) throws -> ImportSource? {
         if let archive, let member {
             return try ImportSource.open(archive, member: member, options: options, singlePass: singlePass)
         }
-        return try path.map { (path) throws(VMDKError) in try ImportSource.open(path, options: options) }
+        return try path.map { (path) in try ImportSource.open(path, options: options) }
     }
 }
 

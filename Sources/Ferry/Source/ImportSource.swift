@@ -63,13 +63,17 @@ public struct ImportSource: Sendable {
     ///   place, read through ``VirtualDisk``.
     ///
     /// A stream's header is read here, so bad input fails before anything is created.
+    /// - Parameter resume: the import is to continue an unfinished image; refused for
+    ///   standard input before anything is read from it.
     /// - Throws: `VMDKError` for anything unreadable, malformed or unsafe.
     public static func open(
-        _ path: String, member: String? = nil, options: OpenOptions = .init(), singlePass: Bool = true
-    ) throws(VMDKError) -> ImportSource {
+        _ path: String, member: String? = nil, options: OpenOptions = .init(), singlePass: Bool = true,
+        resume: Bool = false
+    ) throws -> ImportSource {
         let kind = try SourceKind.of(path)
         let name = member.map { "\(path):\($0)" } ?? path
         if kind == .standardInput {
+            if resume { throw resumeRefusal }
             let stream = try SequentialSource(FileDescriptorSource.standardInput(), length: nil, member: member)
             // stdin has no path, size or mtime: it is recorded as "stdin" (and never resumed).
             return ImportSource(
@@ -88,6 +92,13 @@ public struct ImportSource: Sendable {
             ? try VirtualDisk.open(ova: path, member: member, access: access, options: options)
             : try VirtualDisk.open(path, access: access, options: options)
         return ImportSource(disk: disk, name: name, identity: identity(path, member, disk.capacity))
+    }
+
+    /// Why `--resume` is refused for standard input.
+    static var resumeRefusal: FerryFailure {
+        FerryFailure(
+            "--resume cannot continue an import from standard input (-): a pipe cannot be checked to be the same source; import from a file to be able to resume"
+        )
     }
 
     /// Releases the files of a disk this source opened.
