@@ -141,6 +141,48 @@ struct MigrateCommandTests {
         #expect(output.contains(marker), "serial log: \(output.suffix(300))")
     }
 
+    @Test("an OVA whose only disk is streamOptimized is read in one pass: a manifest the disk contradicts is found during the import, the image stays unfinished, no domain is defined",
+          .timeLimit(.minutes(3)))
+    func migrateOVAInOnePass() async throws {
+        let directory = try TestEnvironment.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = directory.path
+        let vmName = TestEnvironment.uniqueName("ferry-mig-1pass")
+        try Command.run(["qemu-img", "create", "-q", "-f", "vmdk", "\(folder)/src.vmdk", "8M"])
+        try Command.run(["qemu-io", "-f", "vmdk", "-c", "write -P 0x5A 1M 2M", "\(folder)/src.vmdk"])
+        try Command.run(["qemu-img", "convert", "-f", "vmdk", "-O", "vmdk", "-o", "subformat=streamOptimized",
+                         "\(folder)/src.vmdk", "\(folder)/disk1.vmdk"])
+        try Self.ovf(name: vmName).write(toFile: "\(folder)/vm.ovf", atomically: true, encoding: .utf8)
+        let ovfDigest = String(decoding: try Command.run(["sha256sum", "\(folder)/vm.ovf"]), as: UTF8.self).prefix(64)
+        // The disk's digest is wrong: only reading the whole disk can tell.
+        let manifest = "SHA256(vm.ovf)= \(ovfDigest)\nSHA256(disk1.vmdk)= \(String(repeating: "0", count: 64))\n"
+        try manifest.write(toFile: "\(folder)/vm.mf", atomically: true, encoding: .utf8)
+        try Command.run(["tar", "--format=ustar", "-C", folder, "-cf", "\(folder)/\(vmName).ova", "vm.ovf", "vm.mf", "disk1.vmdk"])
+
+        let conf = try TestEnvironment.cephConfigFile()
+        let pool = try RadosCluster(configuration: .fromEnvironment(configFile: conf)).ioContext(pool: TestEnvironment.pool)
+        let hypervisor = try Hypervisor(uri: TestEnvironment.libvirtURI)
+        defer {
+            if let domain = try? hypervisor.domain(named: vmName) { try? domain.undefine() }
+            try? pool.removeImage("\(vmName)-disk0", purgingSnapshots: true)
+        }
+        let run = try FerryRun.run([
+            "migrate", "\(folder)/\(vmName).ova", "--pool", TestEnvironment.pool, "--conf", conf, "--progress", "none",
+            "--network", "VM Network=bridge:br-unused",
+        ])
+        #expect(run.status == 1)
+        let lines = run.standardError.split(separator: "\n").filter { $0.hasPrefix("ferry: ") }
+        #expect(lines.count == 1, "\(run.standardError)")
+        #expect(run.standardError.contains("disk1.vmdk"), "\(run.standardError)")
+        #expect(run.standardError.lowercased().contains("manifest"), "\(run.standardError)")
+        // The stream path created the image before the mismatch could be known: it must not look finished.
+        let image = try pool.openImage("\(vmName)-disk0", readOnly: true)
+        defer { try? image.close() }
+        #expect(try image.metadata("ferry.state") == "importing")
+        #expect(try image.snapshots().isEmpty)
+        #expect(try hypervisor.domain(named: vmName) == nil)
+    }
+
     /// A Linux bridge for the test VM's NIC to attach to when it starts; the caller deletes it.
     static func makeBridge() throws -> String {
         let name = "ferrybr\(Int.random(in: 100...999))"
