@@ -1,4 +1,5 @@
 import Foundation
+import VMDK
 
 extension MigrationPlan {
     /// One job spec per VM, with the configuration's network map under the plan's, and every
@@ -35,7 +36,9 @@ extension MigrationPlan {
             return name
         }
         let folder = URL(fileURLWithPath: source).deletingLastPathComponent()
-        let above = source.lowercased().hasSuffix(".ova") ? folder : folder.deletingLastPathComponent()
+        // An OVA usually lies in the datastore's folder itself; a VMX in a VM folder below it.
+        // A source that cannot be read is scheduled as a VMX would be: its job fails anyway.
+        let above = (try? SourceKind.of(source)) == .ova ? folder : folder.deletingLastPathComponent()
         return above.path
     }
 }
