@@ -37,8 +37,8 @@ extension MigrationPlan {
         }
         let folder = URL(fileURLWithPath: source).deletingLastPathComponent()
         // An OVA usually lies in the datastore's folder itself; a VMX in a VM folder below it.
-        // A source that cannot be read is scheduled as a VMX would be: its job fails anyway.
-        let above = (try? SourceKind.of(source)) == .ova ? folder : folder.deletingLastPathComponent()
+        // Plans are scheduled without reading their sources, so the name tells.
+        let above = SourceKind.named(source) == .ova ? folder : folder.deletingLastPathComponent()
         return above.path
     }
 }

@@ -31,20 +31,28 @@ public enum SourceKind: String, Sendable, Hashable {
         }
         if let failure { throw failure }
 
-        let lowercasedName = path.lowercased()
         switch FileFormat.sniff(head) {
         case .tarArchive:
             return .ova
         case .hostedSparse, .vmfsSparseDelta, .seSparseDelta:
             return .disk
         case .text, .unknown:
-            if lowercasedName.hasSuffix(".ova") { return .ova }
-            if lowercasedName.hasSuffix(".vmx") { return .vmx }
+            if let named = named(path) { return named }
             let text = String(decoding: head, as: UTF8.self).lowercased()
             if !text.contains("createtype"), text.contains("virtualhw.version") || text.contains("config.version") {
                 return .vmx
             }
             return .disk
         }
+    }
+
+    /// The kind `path`'s name suggests (`-`, `.ova`, `.vmx`), without reading it: for
+    /// scheduling a plan's jobs, and for files whose content cannot tell.
+    public static func named(_ path: String) -> SourceKind? {
+        if path == "-" { return .standardInput }
+        let name = path.lowercased()
+        if name.hasSuffix(".ova") { return .ova }
+        if name.hasSuffix(".vmx") { return .vmx }
+        return nil
     }
 }
