@@ -12,6 +12,9 @@
 # plus `rbd import` of the raw filesystem and the cluster's ceiling from
 # `rbd bench --io-type write --io-size 4M --io-threads 16`. Ratios, not absolute times,
 # are what carry over between machines. Needs the packages of Docker/dev/install-deps.sh.
+#
+# FERRY_BENCH_BASELINE=/path/to/other/ferry times a second ferry binary (an earlier commit's
+# release build) in the same runs, interleaved with this one: "before and after" in one run.
 set -euo pipefail
 
 repo=$(cd -- "$(dirname -- "$0")/.." && pwd -P)
@@ -121,16 +124,23 @@ done
 remove_image bench-rbd-import
 rbd_import=$(printf '%s\n' "${rbd_import_times[@]}" | median)
 
-printf '\n%-17s %9s %9s %9s %9s %8s %8s %9s %8s\n' format allocMiB ferry_s qemuT_s qemuD_s vs_T vs_D ceiling% rss_MiB
+baseline=${FERRY_BENCH_BASELINE:-}
+printf '\n%-17s %9s %9s %9s %9s %8s %8s %9s %8s' format allocMiB ferry_s qemuT_s qemuD_s vs_T vs_D ceiling% rss_MiB
+[[ -n $baseline ]] && printf ' %9s %8s' base_s vs_base
+printf '\n'
 for format in monolithicSparse streamOptimized monolithicFlat; do
     source=$work/$format.vmdk
     bytes=$(allocated "$source")
-    ferry_times=() rss_values=() tuned_times=() default_times=()
+    ferry_times=() rss_values=() tuned_times=() default_times=() baseline_times=()
     for ((i = 0; i < runs; i++)); do
         remove_image bench-ferry
         read -r seconds rss < <(measure "$ferry" import-disk "$source" "$pool/bench-ferry" --progress none)
         ferry_times+=("$seconds")
         rss_values+=("$rss")
+        if [[ -n $baseline ]]; then
+            remove_image bench-ferry
+            baseline_times+=("$(measure "$baseline" import-disk "$source" "$pool/bench-ferry" --progress none | cut -d' ' -f1)")
+        fi
         remove_image bench-qemu
         tuned_times+=("$(measure qemu-img convert -f vmdk -O raw -m 16 -W -t none "$source" "rbd:$pool/bench-qemu:conf=$CEPH_CONF" | cut -d' ' -f1)")
         remove_image bench-qemu
@@ -142,10 +152,15 @@ for format in monolithicSparse streamOptimized monolithicFlat; do
     t=$(printf '%s\n' "${tuned_times[@]}" | median)
     d=$(printf '%s\n' "${default_times[@]}" | median)
     r=$(printf '%s\n' "${rss_values[@]}" | sort -n | tail -1)
-    python3 - "$format" "$bytes" "$f" "$t" "$d" "$ceiling" "$r" <<'PY'
+    base=0
+    [[ -n $baseline ]] && base=$(printf '%s\n' "${baseline_times[@]}" | median)
+    python3 - "$format" "$bytes" "$f" "$t" "$d" "$ceiling" "$r" "$base" <<'PY'
 import sys
-fmt, b, f, t, d, ceiling, rss = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:6]), float(sys.argv[6]), int(sys.argv[7])
-print(f"{fmt:<17} {b/1048576:9.0f} {f:9.2f} {t:9.2f} {d:9.2f} {t/f:7.2f}x {d/f:7.2f}x {100*(b/f)/ceiling:8.0f}% {rss/1024:8.0f}")
+fmt, b, f, t, d, ceiling, rss, base = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:6]), float(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8])
+line = f"{fmt:<17} {b/1048576:9.0f} {f:9.2f} {t:9.2f} {d:9.2f} {t/f:7.2f}x {d/f:7.2f}x {100*(b/f)/ceiling:8.0f}% {rss/1024:8.0f}"
+if base > 0:
+    line += f" {base:9.2f} {base/f:7.2f}x"
+print(line)
 PY
 done
 printf '\nrbd import of the raw filesystem (4 GiB): %.2f s; cluster ceiling (rbd bench 4M x16): %s MiB/s; %s runs each, medians.\n' \
