@@ -58,6 +58,17 @@ struct SourceKindTests {
         }
     }
 
+    @Test("a URL no storage reads is one line naming it, not a failed realpath")
+    func unknownScheme() throws {
+        do {
+            _ = try ImportSource.open("vsphere://vcenter.example/dc1/vm/web01")
+            Issue.record("a vsphere:// source was opened")
+        } catch let error as VMDKError {
+            #expect(error.code == .unsupported)
+            #expect(error.description == "vsphere://vcenter.example/dc1/vm/web01: no source storage reads vsphere:// paths; give a local path or a mounted datastore's")
+        }
+    }
+
     @Test("a lone disk handed to migrate is refused: it has no VM to define")
     func diskIsNoVM() throws {
         let directory = try TestEnvironment.scratchDirectory()

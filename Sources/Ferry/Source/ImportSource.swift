@@ -79,7 +79,7 @@ public struct ImportSource: Sendable {
             return ImportSource(
                 stream: stream, name: "stdin", identity: "stdin;capacity=\(stream.capacity)", isResumable: false)
         }
-        let access = LocalFiles(allowedRoots: options.allowedRoots)
+        let access = try SourceStorage.access(for: path, options: options)
         if kind == .ova, singlePass, try SequentialDisk.isSinglePassOVA(path, member: member, access: access) {
             let location = try access.locate(path)
             let file = try access.openSequential(location)

@@ -19,9 +19,11 @@ public enum SourceKind: String, Sendable, Hashable {
     /// is a VMDK descriptor when it says so (`createType`), a VMX when it has a VMX's
     /// version keys or the `.vmx` name; a file named `.ova` that is no tar stays an OVA, so
     /// that its error says what is wrong with it as an OVA.
-    /// - Throws: `VMDKError` `.notFound`/`.io` when the file cannot be opened.
-    public static func of(_ path: String, access: any FileAccess = LocalFiles()) throws(VMDKError) -> SourceKind {
+    /// - Throws: `VMDKError` `.notFound`/`.io` when the file cannot be opened, `.unsupported`
+    ///   when no storage reads the path.
+    public static func of(_ path: String) throws(VMDKError) -> SourceKind {
         if path == "-" { return .standardInput }
+        let access = try SourceStorage.access(for: path)
         let file = try access.open(access.locate(path))
         defer { file.close() }
         var head = [UInt8](repeating: 0, count: Int(min(file.length, UInt64(FileFormat.headLength))))

@@ -1,0 +1,32 @@
+import VMDK
+
+/// Which storage a source path is read from: the one table to extend for a new kind of
+/// source. An entry says which paths it takes and makes the ``FileAccess`` that reads them;
+/// the readers, the importer and the inspection above never change for it.
+struct SourceStorage: Sendable {
+    /// What the storage is called in errors.
+    let name: String
+    let takes: @Sendable (String) -> Bool
+    let access: @Sendable (OpenOptions) -> any FileAccess
+
+    /// Every storage Ferry reads sources from, asked in order.
+    static let all: [SourceStorage] = [.localFiles]
+
+    /// Local folders and mounted datastores: every path that is not a URL.
+    static let localFiles = SourceStorage(
+        name: "local files", takes: { !$0.contains("://") },
+        access: { LocalFiles(allowedRoots: $0.allowedRoots) })
+
+    /// The access for `path`.
+    /// - Throws: `VMDKError` `.unsupported` naming the path when no storage takes it (a URL
+    ///   of a scheme Ferry does not read).
+    static func access(for path: String, options: OpenOptions = .init()) throws(VMDKError) -> any FileAccess {
+        guard let storage = all.first(where: { $0.takes(path) }) else {
+            let scheme = path.prefix { $0 != ":" }
+            throw VMDKError(
+                .unsupported, file: path,
+                "no source storage reads \(scheme):// paths; give a local path or a mounted datastore's")
+        }
+        return storage.access(options)
+    }
+}
