@@ -35,7 +35,7 @@ extension FerryCommand {
                 }
                 return
             }
-            let disk = try VirtualDisk.open(path, options: OpenOptions(allowedRoots: allowRoot))
+            let disk = try SourceStorage.openDisk(path, options: OpenOptions(allowedRoots: allowRoot))
             try emit(disk.info, text: disk.info.description)
         }
 

@@ -59,7 +59,7 @@ public struct VMInspection: Sendable, Codable {
             }
             var disk = Disk(slot: slot, path: "\(path):\(member)", archive: path, member: member)
             do throws(VMDKError) {
-                let reader = try VirtualDisk.open(ova: path, member: member, options: options)
+                let reader = try SourceStorage.openDisk(path, member: member, options: options)
                 defer { reader.close() }
                 disk.info = reader.info
             } catch {
@@ -82,7 +82,7 @@ public struct VMInspection: Sendable, Codable {
                 return Disk(slot: slot, path: device.fileName, error: "\(slot): no disk file to import (\(device.backing.rawValue))")
             }
             do throws(VMDKError) {
-                let disk = try VirtualDisk.open(file, options: options)
+                let disk = try SourceStorage.openDisk(file, options: options)
                 defer { disk.close() }
                 return Disk(slot: slot, path: file, info: disk.info)
             } catch {

@@ -82,15 +82,13 @@ public struct ImportSource: Sendable {
         let access = try SourceStorage.access(for: path, options: options)
         if kind == .ova, singlePass, try SequentialDisk.isSinglePassOVA(path, member: member, access: access) {
             let location = try access.locate(path)
-            let file = try access.openSequential(location)
-            let length = try access.open(location).length
-            let stream = try SequentialSource(file, length: length, member: member)
+            let probe = try access.open(location)
+            let length = probe.length
+            probe.close()
+            let stream = try SequentialSource(try access.openSequential(location), length: length, member: member)
             return ImportSource(stream: stream, name: name, identity: identity(path, member, stream.capacity))
         }
-        let disk =
-            kind == .ova
-            ? try VirtualDisk.open(ova: path, member: member, access: access, options: options)
-            : try VirtualDisk.open(path, access: access, options: options)
+        let disk = try SourceStorage.openDisk(path, member: member, options: options)
         return ImportSource(disk: disk, name: name, identity: identity(path, member, disk.capacity))
     }
 

@@ -3,7 +3,7 @@ import VMDK
 /// Which storage a source path is read from: the one table to extend for a new kind of
 /// source. An entry says which paths it takes and makes the ``FileAccess`` that reads them;
 /// the readers, the importer and the inspection above never change for it.
-struct SourceStorage: Sendable {
+public struct SourceStorage: Sendable {
     /// What the storage is called in errors.
     let name: String
     let takes: @Sendable (String) -> Bool
@@ -28,5 +28,19 @@ struct SourceStorage: Sendable {
                 "no source storage reads \(scheme):// paths; give a local path or a mounted datastore's")
         }
         return storage.access(options)
+    }
+
+    /// Opens the disk `path` names (a VMDK with its chain, or the disk `member` of an OVA,
+    /// nil: the first) for random access, through its storage: for inspection, and for
+    /// imports that are not read in one pass.
+    public static func openDisk(_ path: String, member: String? = nil, options: OpenOptions = .init())
+        throws(VMDKError) -> VirtualDisk
+    {
+        let access = try access(for: path, options: options)
+        let archive = member != nil ? true : try SourceKind.of(path) == .ova
+        if archive {
+            return try VirtualDisk.open(ova: path, member: member, access: access, options: options)
+        }
+        return try VirtualDisk.open(path, access: access, options: options)
     }
 }
