@@ -35,15 +35,20 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CCrypto", "CXXHash"], swiftSettings: swiftSettings),
         // The import engine's contract with disk readers: random reads and an allocation map.
         .target(name: "DiskReading", swiftSettings: swiftSettings),
+        // What every layer shares and none owns: the error protocol the CLI catches, errno
+        // words, whole-file reads without Foundation's texts, the windows-1252 decoder.
+        .target(name: "FerryBasics", swiftSettings: swiftSettings),
 
-        .target(name: "Ceph", dependencies: ["CCeph"], swiftSettings: swiftSettings),
-        .target(name: "Libvirt", dependencies: ["CLibvirt"], swiftSettings: swiftSettings),
-        .target(name: "VMDK", dependencies: ["CDeflate", "Hashing", "DiskReading"], swiftSettings: swiftSettings),
-        .target(name: "VMwareConfig", swiftSettings: swiftSettings),
+        .target(name: "Ceph", dependencies: ["CCeph", "FerryBasics"], swiftSettings: swiftSettings),
+        .target(name: "Libvirt", dependencies: ["CLibvirt", "FerryBasics"], swiftSettings: swiftSettings),
+        .target(
+            name: "VMDK", dependencies: ["CDeflate", "Hashing", "DiskReading", "FerryBasics"],
+            swiftSettings: swiftSettings),
+        .target(name: "VMwareConfig", dependencies: ["FerryBasics"], swiftSettings: swiftSettings),
         .target(
             name: "Ferry",
             dependencies: [
-                "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "Hashing",
+                "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "Hashing", "FerryBasics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -53,7 +58,7 @@ let package = Package(
         .target(
             name: "FerryServer",
             dependencies: [
-                "Ferry", "Ceph", "Hashing",
+                "Ferry", "Ceph", "Hashing", "FerryBasics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Ferry", "FerryServer", "Ceph", "Libvirt", "VMDK", "VMwareConfig",
+                "Ferry", "FerryServer", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "FerryBasics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,6 +98,7 @@ let package = Package(
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Hashing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),
+        .testTarget(name: "FerryBasicsTests", dependencies: ["FerryBasics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VMwareConfigTests", dependencies: ["VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),
         // Inputs the fuzzers (Docker/dev/fuzz.sh) found, rebuilt in code.

@@ -1,3 +1,5 @@
+import FerryBasics
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +8,7 @@ import Glibc
 ///
 /// The description is one line an admin can act on, for example
 /// `rbd write to rbd/vm1-disk0 at 0x4000000: No space left on device (ENOSPC)`.
-public struct CephError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct CephError: ReportableError, Sendable, Hashable {
     /// What kind of failure this is; new codes can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Kind: Hashable, Sendable {
@@ -106,31 +108,8 @@ public struct CephError: Error, Sendable, Hashable, CustomStringConvertible {
         }
         if let offset { text += " at 0x\(String(offset, radix: 16))" }
         if let detail { text += " (\(detail))" }
-        if errno != 0 {
-            text += ": \(String(cString: strerror(errno)))"
-            if let name = Self.errnoName(errno) { text += " (\(name))" }
-        }
+        if errno != 0 { text += ": \(errnoDescription(errno))" }
         return text
-    }
-
-    private static func errnoName(_ value: Int32) -> String? {
-        switch value {
-        case ENOENT: "ENOENT"
-        case EEXIST: "EEXIST"
-        case EPERM: "EPERM"
-        case EACCES: "EACCES"
-        case ENOSPC: "ENOSPC"
-        case EDQUOT: "EDQUOT"
-        case ETIMEDOUT: "ETIMEDOUT"
-        case EBUSY: "EBUSY"
-        case EINVAL: "EINVAL"
-        case EIO: "EIO"
-        case ERANGE: "ERANGE"
-        case ENOTCONN: "ENOTCONN"
-        case ECONNREFUSED: "ECONNREFUSED"
-        case ECANCELED: "ECANCELED"
-        default: nil
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+import FerryBasics
 import Foundation
 
 #if canImport(Glibc)
@@ -18,13 +19,16 @@ public struct Keyring: Sendable, CustomStringConvertible {
     /// - Throws: `CephError` `.notFound` / `.permissionDenied` naming the file.
     public init(path: String) throws(CephError) {
         self.path = path
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+        let bytes: [UInt8]
+        do throws(WholeFile.Failure) {
+            bytes = try WholeFile.read(path)
         } catch {
-            var info = stat()
-            let code: CephError.Code = stat(path, &info) == 0 ? .permissionDenied : .notFound
-            throw CephError(code: code, errno: code == .notFound ? ENOENT : EACCES, operation: "read keyring \(path)")
+            // The real errno (ENOENT, EACCES, EISDIR…) rather than a guess from stat.
+            let value = if case .system(_, let err) = error { err } else { EFBIG }
+            throw CephError(code: .from(errno: value), errno: value, operation: "read keyring \(path)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CephError(code: .invalidArgument, errno: 0, operation: "read keyring \(path)", detail: "not UTF-8 text")
         }
         isWorldReadable = Self.isReadableByOthers(path)
         keys = Self.parse(text)

@@ -29,7 +29,7 @@ struct APIError: Error, HTTPResponseError, Sendable {
 
     /// The API form of a queue error: unknown job 404, wrong state 409, busy 503.
     static func from(_ error: JobStoreError) -> APIError {
-        switch error.kind {
+        switch error.code {
         case .unknownJob: APIError(.notFound, error.message)
         case .invalidState: APIError(.conflict, error.message)
         case .busy: APIError(.serviceUnavailable, error.message, headers: [.retryAfter: "2"])

@@ -1,5 +1,7 @@
+import FerryBasics
+
 /// Why `ferry serve` or `ferry token` cannot go on, as one line for the admin.
-public struct ServerError: Error, Sendable, CustomStringConvertible {
+public struct ServerError: ReportableError, Sendable {
     /// What went wrong; new codes can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {

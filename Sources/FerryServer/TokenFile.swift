@@ -1,4 +1,5 @@
 import Foundation
+import FerryBasics
 import Hashing
 
 #if canImport(Glibc)
@@ -47,17 +48,11 @@ public struct TokenFile: Sendable {
         func unreadable(_ reason: String) -> ServerError {
             ServerError(.tokenFile, "cannot read the token file \(path): \(reason)")
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw unreadable(String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw unreadable(String(cString: strerror(errno))) }
-            if count == 0 { break }
-            bytes += chunk[..<count]
+        let bytes: [UInt8]
+        do throws(WholeFile.Failure) {
+            bytes = try WholeFile.read(path)
+        } catch {
+            throw unreadable(error.description)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw unreadable("not UTF-8 text") }
         try self.init(text: text, path: path)

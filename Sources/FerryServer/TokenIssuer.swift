@@ -1,4 +1,5 @@
 import Foundation
+import FerryBasics
 import Hashing
 
 #if canImport(Glibc)
@@ -59,7 +60,7 @@ public enum TokenIssuer {
     private static func append(_ line: String, to file: String) throws(ServerError) {
         let descriptor = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw ServerError(.tokenFile, "cannot open the token file \(file): \(String(cString: strerror(errno)))")
+            throw ServerError(.tokenFile, "cannot open the token file \(file): \(errnoDescription(errno))")
         }
         defer { close(descriptor) }
         var text = line + "\n"
@@ -67,7 +68,7 @@ public enum TokenIssuer {
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
-            throw ServerError(.tokenFile, "cannot write the token file \(file): \(String(cString: strerror(errno)))")
+            throw ServerError(.tokenFile, "cannot write the token file \(file): \(errnoDescription(errno))")
         }
     }
 

@@ -1,9 +1,10 @@
 import CLibvirt
+import FerryBasics
 
 /// An error from libvirt, copied from its thread-local error right after the failing call.
 ///
 /// The description is one line: `libvirt define domain vm1 on qemu:///system: XML error: …`.
-public struct LibvirtError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct LibvirtError: ReportableError, Sendable, Hashable {
     /// What kind of failure this is; new codes can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Kind: Hashable, Sendable {

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Ceph
 import Ferry
-import Libvirt
-import VMDK
-import VMwareConfig
+import FerryBasics
 
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +23,8 @@ struct FerryCommand: AsyncParsableCommand {
         ]
     )
 
-    /// Parses and runs the command; errors from Ferry's layers become one line on stderr.
+    /// Parses and runs the command; errors from Ferry's layers (every one a `ReportableError`)
+    /// become one line on stderr; ArgumentParser's own (usage, --help) are printed its way.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -35,30 +33,16 @@ struct FerryCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let error as CephError {
-            fail(error.description)
-        } catch let error as LibvirtError {
-            fail(error.description)
-        } catch let error as VMDKError {
-            fail(error.description)
-        } catch let error as MigrationError {
-            fail(error.description)
-        } catch let error as VMwareConfigError {
-            fail(error.description)
-        } catch let error as FerryFailure {
-            fail(error.description)
-        } catch let error as PlanError {
-            fail(error.description)
-        } catch let error as JobStoreError {
-            fail(error.description)
+        } catch let error as any ReportableError {
+            fail(error.reportLine, status: error.exitStatus)
         } catch {
             exit(withError: error)
         }
     }
 
-    /// One line on stderr (never mixed into `--json` output on stdout), exit status 1.
-    private static func fail(_ line: String) -> Never {
+    /// One line on stderr (never mixed into `--json` output on stdout), then the error's status.
+    private static func fail(_ line: String, status: Int32) -> Never {
         Output.standardError("ferry: \(line)\n")
-        Glibc.exit(1)
+        Glibc.exit(status)
     }
 }

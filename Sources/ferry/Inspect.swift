@@ -31,7 +31,7 @@ extension FerryCommand {
                 let inspection = try VMInspection.inspect(source: path, options: OpenOptions(allowedRoots: allowRoot))
                 try emit(inspection, text: inspection.description)
                 if let problem = inspection.disks.compactMap(\.error).first {
-                    throw FerryFailure(problem)
+                    throw InspectionError(.unusableDisk, problem)
                 }
                 return
             }

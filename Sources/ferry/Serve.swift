@@ -21,14 +21,10 @@ extension FerryCommand {
 
         func run() async throws {
             LogSetup.bootstrap()
-            do {
-                let server = try APIServer(
-                    configuration: try service.loadConfiguration(), fallback: service.ceph.clusterConfiguration)
-                try await server.run(workers: !noWorkers) { address in
-                    Output.standardOutput("listening on http://\(address)\n")
-                }
-            } catch let error as ServerError {
-                throw FerryFailure(error.description)
+            let server = try APIServer(
+                configuration: try service.loadConfiguration(), fallback: service.ceph.clusterConfiguration)
+            try await server.run(workers: !noWorkers) { address in
+                Output.standardOutput("listening on http://\(address)\n")
             }
         }
     }

@@ -73,7 +73,7 @@ extension FerryCommand {
             }
             let unfinished = final.filter { $0.state != .done }
             if !unfinished.isEmpty {
-                throw FerryFailure("\(unfinished.count) of \(final.count) job(s) did not finish: " + unfinished.map { "\($0.name) \($0.state.rawValue)" }.joined(separator: ", "))
+                throw UnfinishedJobsError(unfinished: unfinished, total: final.count)
             }
         }
     }
@@ -103,7 +103,7 @@ extension FerryCommand {
                     for problem in problems { Output.standardOutput("problem: \(problem)\n") }
                 }
                 guard problems.isEmpty else {
-                    throw FerryFailure("\(plan): \(problems.count) problem(s) in \(parsed.vms.count) VM(s)")
+                    throw PlanError(source: plan, message: "\(problems.count) problem(s) in \(parsed.vms.count) VM(s)")
                 }
                 if !json { Output.standardOutput("\(plan): \(parsed.vms.count) VM(s), no problems found\n") }
             }

@@ -35,13 +35,8 @@ extension FerryCommand {
             }
 
             func run() throws {
-                let issued: TokenIssuer.Issued
-                do {
-                    issued = try TokenIssuer.create(
-                        role: Role(rawValue: role)!, name: name, file: file, expiresInDays: expires)
-                } catch {
-                    throw FerryFailure(error.description)
-                }
+                let issued = try TokenIssuer.create(
+                    role: Role(rawValue: role)!, name: name, file: file, expiresInDays: expires)
                 if issued.fileIsExposed {
                     Output.standardError("ferry: warning: \(file) is readable by group or others; chmod 600 \(file)\n")
                 }

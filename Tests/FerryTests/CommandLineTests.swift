@@ -17,6 +17,23 @@ struct CommandLineTests {
         #expect(run.standardOutput.isEmpty)
     }
 
+    /// Issue 13: "/nowhere/busy.vmx: cannot be read: The operation could not be completed. The
+    /// file doesn't exist." Every file the command reads for an admin now says the errno's words.
+    @Test("files that cannot be read are named in the errno's words, never Foundation's", arguments: [
+        (["inspect", "/nowhere/busy.vmx"], "/nowhere/busy.vmx: cannot be read: No such file or directory (ENOENT)"),
+        (["plan", "validate", "/nowhere/plan.yaml"], "/nowhere/plan.yaml: cannot read the plan: No such file or directory (ENOENT)"),
+        (["submit", "/nowhere/plan.yaml", "--config", "/nonexistent/ferry.yaml"],
+         "/nonexistent/ferry.yaml: cannot read the configuration: No such file or directory (ENOENT)"),
+        (["token", "create", "--role", "read", "--name", "ops", "--file", "/nowhere/tokens"],
+         "cannot open the token file /nowhere/tokens: No such file or directory (ENOENT)"),
+    ])
+    func unreadableFiles(arguments: [String], line: String) throws {
+        let run = try FerryRun.run(arguments)
+        #expect(run.status == 1)
+        #expect(run.standardError == "ferry: \(line)\n")
+        #expect(run.standardOutput.isEmpty)
+    }
+
     @Test("a missing source is one line naming the file, and nothing is created")
     func missingSource() throws {
         let name = TestEnvironment.uniqueName("cli-missing")

@@ -86,15 +86,17 @@ struct DiskImporterTests {
         let again = DiskImporter(
             source: ImportSource(disk: disk, name: path, identity: identity), pool: pool, imageName: name,
                                  options: options)
-        let refusal = await #expect(throws: FerryFailure.self) { try await again.run() }
+        let refusal = await #expect(throws: ImportError.self) { try await again.run() }
         #expect(refusal?.description.contains("--resume") == true)
+        #expect(refusal?.code == .targetExists)
 
         // A different source may not be resumed onto it.
         options.resume = true
         let other = DiskImporter(
             source: ImportSource(disk: disk, name: path, identity: identity + "-changed"), pool: pool,
                                  imageName: name, options: options)
-        await #expect(throws: FerryFailure.self) { try await other.run() }
+        let changed = await #expect(throws: ImportError.self) { try await other.run() }
+        #expect(changed?.code == .sourceChanged)
 
         // Verify: the digest of a resumed import covers the chunks of the first run too.
         options.verify = true

@@ -127,4 +127,28 @@ struct VMXDocumentTests {
         #expect(error?.code == .io)
         #expect(error?.file == "/nonexistent/vm.vmx")
     }
+
+    /// Foundation's words ("The operation could not be completed. The file doesn't exist.")
+    /// never reach an admin: the errno's, as the VMDK layer prints them.
+    @Test func unreadableFilesAreNamedInTheErrnosWords() throws {
+        let missing = #expect(throws: VMwareConfigError.self) { try VMXDocument(contentsOf: "/nonexistent/vm.vmx") }
+        #expect(missing?.description == "/nonexistent/vm.vmx: cannot be read: No such file or directory (ENOENT)")
+        let ovf = #expect(throws: VMwareConfigError.self) { try OVFParser().parse(contentsOf: "/nonexistent/vm.ovf") }
+        #expect(ovf?.code == .io)
+        #expect(ovf?.description == "/nonexistent/vm.ovf: cannot be read: No such file or directory (ENOENT)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(UUID().uuidString).vmx")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let directory = #expect(throws: VMwareConfigError.self) { try VMXDocument(contentsOf: folder.path) }
+        #expect(directory?.description == "\(folder.path): cannot be read: Is a directory (EISDIR)")
+    }
+
+    @Test func oversizedFileIsRefusedBeforeReading() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-\(UUID().uuidString).vmx")
+        try Data(repeating: 0x23, count: VMXDocument.maximumSize + 1).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = #expect(throws: VMwareConfigError.self) { try VMXDocument(contentsOf: file.path) }
+        #expect(error?.code == .tooLarge)
+        #expect(error?.description == "\(file.path): is \(VMXDocument.maximumSize + 1) bytes; a .vmx is never larger than \(VMXDocument.maximumSize)")
+    }
 }

@@ -59,7 +59,7 @@ public struct DiskImporter: Sendable {
                 return (map, .opened(try openTarget()))
             }
         } catch {
-            throw FullPoolFailure.explaining(error, image: spec)
+            throw ImportError.explainingFullPool(error, image: spec)
         }
         let image: RBDImage
         switch target {
@@ -82,7 +82,7 @@ public struct DiskImporter: Sendable {
             return result
         } catch {
             await BlockingWork.run { try? image.close() }
-            throw FullPoolFailure.explaining(error, image: spec)
+            throw ImportError.explainingFullPool(error, image: spec)
         }
     }
 
@@ -131,20 +131,20 @@ public struct DiskImporter: Sendable {
     private func checkResumable(_ image: RBDImage) throws {
         let state = try image.metadata(ImportMetadata.state)
         if state == ImportMetadata.State.complete.rawValue {
-            throw FerryFailure("\(spec) already exists and holds a completed import of \(try image.metadata(ImportMetadata.source) ?? "another source"); remove it or choose another name")
+            throw ImportError(.targetExists, "\(spec) already exists and holds a completed import of \(try image.metadata(ImportMetadata.source) ?? "another source"); remove it or choose another name")
         }
         guard options.resume else {
-            throw FerryFailure("\(spec) already exists; use --resume to continue an unfinished import, or choose another name")
+            throw ImportError(.targetExists, "\(spec) already exists; use --resume to continue an unfinished import, or choose another name")
         }
         guard state == ImportMetadata.State.importing.rawValue else {
-            throw FerryFailure("\(spec) already exists and was not created by a Ferry import; refusing to overwrite it")
+            throw ImportError(.targetExists, "\(spec) already exists and was not created by a Ferry import; refusing to overwrite it")
         }
         let identity = try image.metadata(ImportMetadata.sourceIdentity)
         guard identity == sourceIdentity else {
-            throw FerryFailure("\(spec) holds an unfinished import of a different source (\(identity ?? "unknown")); refusing to resume")
+            throw ImportError(.sourceChanged, "\(spec) holds an unfinished import of a different source (\(identity ?? "unknown")); refusing to resume")
         }
         guard try image.size() == capacity else {
-            throw FerryFailure("\(spec) has a different size than \(sourceName); refusing to resume")
+            throw ImportError(.sourceChanged, "\(spec) has a different size than \(sourceName); refusing to resume")
         }
     }
 
@@ -153,7 +153,7 @@ public struct DiskImporter: Sendable {
         report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
     ) async throws -> ImportResult {
         guard UInt64(window.bufferSize) >= objectSize else {
-            throw FerryFailure("\(spec) has \(objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
+            throw ImportError(.objectTooLarge, "\(spec) has \(objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
         }
         switch source.reader {
         case .disk(let disk):
@@ -174,7 +174,7 @@ public struct DiskImporter: Sendable {
                 resumeFrom: resumeFrom, window: window, report: report)
         case .stream(let stream):
             guard UInt64(window.bufferSize) >= stream.grainSize else {
-                throw FerryFailure("\(stream.displayPath) has \(stream.grainSize)-byte grains, larger than the import window's \(window.bufferSize)-byte buffers")
+                throw ImportError(.objectTooLarge, "\(stream.displayPath) has \(stream.grainSize)-byte grains, larger than the import window's \(window.bufferSize)-byte buffers")
             }
             let progress = ImportProgress(totalBytes: stream.length, resumedBytes: 0, measure: .sourceBytes)
             let tracker = CheckpointTracker(capacity: capacity)
@@ -243,7 +243,7 @@ public struct DiskImporter: Sendable {
                 image: image, capacity: capacity, objectSize: objectSize, readers: options.readers
             ).digest()
             guard readBack == digest else {
-                throw FerryFailure("verify: \(spec) does not hold what \(sourceName) holds (source \(digest), image \(readBack)); the image stays marked unfinished")
+                throw ImportError(.verifyMismatch, "verify: \(spec) does not hold what \(sourceName) holds (source \(digest), image \(readBack)); the image stays marked unfinished")
             }
         }
         let snapshotName = options.snapshotName

@@ -36,7 +36,7 @@ struct ImageVerifier: Sendable {
                 do {
                     let read = try image.readSynchronously(into: data, at: offset)
                     guard read == length else {
-                        throw FerryFailure("verify: \(image.spec) returned \(read) of \(length) bytes at 0x\(String(offset, radix: 16))")
+                        throw ImportError(.shortRead, "verify: \(image.spec) returned \(read) of \(length) bytes at 0x\(String(offset, radix: 16))")
                     }
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }

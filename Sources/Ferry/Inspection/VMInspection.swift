@@ -47,10 +47,12 @@ public struct VMInspection: Sendable, Codable {
         let descriptor = try OVADescriptor(ova: path)
         let ovf = try OVFParser().parse(descriptor.bytes, file: "\(path):\(descriptor.member)")
         guard let vm = ovf.virtualMachines.first else {
-            throw FerryFailure("\(path): the OVF describes no virtual machine")
+            throw InspectionError(.noVirtualMachine, "\(path): the OVF describes no virtual machine")
         }
         if ovf.virtualMachines.count > 1 {
-            throw FerryFailure("\(path): the OVF describes \(ovf.virtualMachines.count) virtual machines; Ferry migrates one VM per package")
+            throw InspectionError(
+                .severalVirtualMachines,
+                "\(path): the OVF describes \(ovf.virtualMachines.count) virtual machines; Ferry migrates one VM per package")
         }
         let disks = vm.disks.filter { $0.deviceType == .disk }.map { device -> Disk in
             let slot = "\(device.bus.rawValue)\(device.controller):\(device.unit)"

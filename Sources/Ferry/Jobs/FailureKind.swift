@@ -18,10 +18,10 @@ public enum FailureKind: String, Sendable, Codable {
             return error.code == .connectionFailed || error.code == .timedOut ? .transient : .permanent
         case let error as MigrationError:
             return error.cause.map(of) ?? (error.code == .noNodeFits ? .transient : .permanent)
-        case let error as FerryFailure:
+        case let error as ImportError:
             return error.cause.map(of) ?? .permanent
         case let error as JobStoreError:
-            return error.kind == .busy ? .transient : .permanent
+            return error.code == .busy ? .transient : .permanent
         default:
             return .permanent
         }

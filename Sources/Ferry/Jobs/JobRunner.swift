@@ -184,7 +184,7 @@ final class JobRunner: Sendable {
             switch beat {
             case .success(let cancelRequested):
                 if cancelRequested { interrupt(.cancelRequested, work: work) }
-            case .failure(let error as JobStoreError) where error.kind == .leaseLost:
+            case .failure(let error as JobStoreError) where error.code == .leaseLost:
                 interrupt(.leaseLost, work: work)
                 return
             case .failure(let error):

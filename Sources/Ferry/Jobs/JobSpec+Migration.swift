@@ -8,18 +8,18 @@ extension JobSpec {
         plan.keepNICModels = keepBus
         plan.networks = try networks.mapValues { target in
             guard let parsed = NetworkTarget(argument: target) else {
-                throw FerryFailure("network target \"\(target)\" is not bridge:NAME, network:NAME or ovs:BRIDGE")
+                throw MigrationError(code: .invalidPlan, message: "network target \"\(target)\" is not bridge:NAME, network:NAME or ovs:BRIDGE")
             }
             return parsed
         }
         plan.defaultNetwork = try defaultNetwork.map { target in
             guard let parsed = NetworkTarget(argument: target) else {
-                throw FerryFailure("default network \"\(target)\" is not bridge:NAME, network:NAME or ovs:BRIDGE")
+                throw MigrationError(code: .invalidPlan, message: "default network \"\(target)\" is not bridge:NAME, network:NAME or ovs:BRIDGE")
             }
             return parsed
         }
         guard let type = DomainPlan.DomainType(rawValue: domainType) else {
-            throw FerryFailure("domain type \"\(domainType)\" is not kvm or qemu")
+            throw MigrationError(code: .invalidPlan, message: "domain type \"\(domainType)\" is not kvm or qemu")
         }
         plan.domainType = type
         return plan

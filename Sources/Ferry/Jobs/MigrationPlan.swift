@@ -1,3 +1,4 @@
+import FerryBasics
 import Foundation
 import Yams
 
@@ -154,13 +155,16 @@ public struct MigrationPlan: Sendable, Hashable {
     }
 
     /// Reads and parses a plan file.
+    /// - Throws: `PlanError`, for an unreadable file in the errno's words ("No such file or
+    ///   directory (ENOENT)").
     public init(contentsOf path: String) throws(PlanError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+        let text: String?
+        do throws(WholeFile.Failure) {
+            text = try WholeFile.utf8Text(path)
         } catch {
-            throw PlanError(source: path, message: "cannot read the plan: \((error as NSError).localizedDescription)")
+            throw PlanError(source: path, message: "cannot read the plan: \(error)")
         }
+        guard let text else { throw PlanError(source: path, message: "cannot read the plan: not UTF-8 text") }
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         try self.init(yaml: text, source: URL(fileURLWithPath: absolute).standardized.path)
     }
@@ -196,7 +200,7 @@ struct AnyKey: CodingKey {
 }
 
 /// A plan that cannot be used, with the file and the field.
-public struct PlanError: Error, Sendable, CustomStringConvertible {
+public struct PlanError: ReportableError, Sendable {
     public var source: String
     public var message: String
 

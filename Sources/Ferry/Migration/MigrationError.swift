@@ -1,12 +1,14 @@
+import FerryBasics
+
 /// An error from the migration layer: building a domain, provisioning a secret, choosing a
 /// node or registering a domain. The description is one line naming what was involved, e.g.
 /// `unmapped networks: "VM Network", "DMZ" (map them with --network NAME=TARGET)`.
-public struct MigrationError: Error, Sendable, CustomStringConvertible {
+public struct MigrationError: ReportableError, Sendable {
     /// What kind of failure this is; new codes can be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Kind: Hashable, Sendable {
             case invalidPlan, unmappedNetworks, unsupportedHardware, secretConflict, invalidInventory
-            case unknownNode, noNodeFits, domainExists, domainRunning, libvirt
+            case unknownNode, noNodeFits, domainExists, domainRunning, libvirt, uuidConflict, registrationFailed
         }
         fileprivate let kind: Kind
 
@@ -30,6 +32,11 @@ public struct MigrationError: Error, Sendable, CustomStringConvertible {
         public static let domainRunning = Code(kind: .domainRunning)
         /// libvirt refused a step; ``MigrationError/cause`` holds the `LibvirtError`.
         public static let libvirt = Code(kind: .libvirt)
+        /// The node has another domain with the VM's UUID (a VM copied on VMware keeps its uuid.bios).
+        public static let uuidConflict = Code(kind: .uuidConflict)
+        /// The disks were imported but the domain could not be registered; ``MigrationError/cause``
+        /// says why, and a re-run with `--resume` reuses the images.
+        public static let registrationFailed = Code(kind: .registrationFailed)
 
         public var description: String { String(describing: kind) }
     }
@@ -38,15 +45,20 @@ public struct MigrationError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The underlying error (a `LibvirtError`, `CephError`, decoding error), if any.
     public var cause: (any Error)?
+    /// What the admin does next, printed after the cause ("fix that and re-run with --resume").
+    public var remedy: String?
 
-    public init(code: Code, message: String, cause: (any Error)? = nil) {
+    public init(code: Code, message: String, cause: (any Error)? = nil, remedy: String? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
+        self.remedy = remedy
     }
 
     public var description: String {
-        guard let cause else { return message }
-        return "\(message): \(cause)"
+        var line = message
+        if let cause { line += ": \(cause)" }
+        if let remedy { line += "; \(remedy)" }
+        return line
     }
 }

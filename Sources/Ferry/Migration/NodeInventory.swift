@@ -1,3 +1,4 @@
+import FerryBasics
 import Foundation
 import Yams
 
@@ -129,9 +130,10 @@ public struct NodeInventory: Sendable, Hashable {
     /// for any other name JSON if the text is JSON, YAML otherwise.
     public init(contentsOf path: String) throws(MigrationError) {
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        do throws(WholeFile.Failure) {
+            data = Data(try WholeFile.read(path))
         } catch {
+            // The errno's words ("No such file or directory (ENOENT)"), not Foundation's.
             throw MigrationError(code: .invalidInventory, message: "cannot read node inventory \(path)", cause: error)
         }
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {

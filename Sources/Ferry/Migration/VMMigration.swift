@@ -83,7 +83,7 @@ public struct VMMigration: Sendable {
         if singlePass { openOptions.verifyManifest = false }
         let inspection = try VMInspection.inspect(
             source: request.source, datastores: request.datastores, options: openOptions)
-        if let problem = inspection.disks.compactMap(\.error).first { throw FerryFailure(problem) }
+        if let problem = inspection.disks.compactMap(\.error).first { throw InspectionError(.unusableDisk, problem) }
         let vm = inspection.vm
         let base = DomainName.sanitize(request.plan.name ?? vm.name)
         let images = inspection.disks.indices.map {
@@ -99,12 +99,14 @@ public struct VMMigration: Sendable {
         let decision = try Placement(inventory: request.inventory).choose(
             node: request.node, memoryMiB: vm.memoryMiB, replacing: request.replace ? definition.name : nil)
         if !request.replace, try decision.hypervisor.domain(named: definition.name) != nil {
-            throw FerryFailure("a domain named \(definition.name) already exists on node \(decision.node.name); use --replace or another --name")
+            throw MigrationError(
+                code: .domainExists,
+                message: "a domain named \(definition.name) already exists on node \(decision.node.name); use --replace or another --name")
         }
         // libvirt keys domains by UUID too. VMs copied on VMware (not cloned) keep their
         // uuid.bios; say so before copying instead of failing at the define after the import.
         if let uuid = definition.uuid, let other = try decision.hypervisor.domain(uuid: uuid), other.name != definition.name {
-            throw FerryFailure("node \(decision.node.name) already has domain \(other.name) with UUID \(uuid), the uuid.bios of \(vm.name) (a copied VM keeps its UUID); give the copy a new uuid.bios in its VMX, or remove \(other.name)")
+            throw MigrationError(code: .uuidConflict, message: "node \(decision.node.name) already has domain \(other.name) with UUID \(uuid), the uuid.bios of \(vm.name) (a copied VM keeps its UUID); give the copy a new uuid.bios in its VMX, or remove \(other.name)")
         }
         return Prepared(
             inspection: inspection, node: decision.node, hypervisor: decision.hypervisor, definition: definition,
@@ -139,7 +141,7 @@ public struct VMMigration: Sendable {
     }
 
     /// Ensures the cephx secret on the node and defines (and, if asked, starts) the domain.
-    /// - Throws: `FerryFailure` saying the images are kept and how to continue.
+    /// - Throws: `MigrationError.registrationFailed` saying the images are kept and how to continue.
     public func register(_ prepared: Prepared) throws -> DomainRegistrar.Registration {
         let key = try Keyring(path: try cluster.keyringPath()).keyBytes(for: cluster.configuration.entityName)
         do {
@@ -148,7 +150,10 @@ public struct VMMigration: Sendable {
                 options: .init(replace: request.replace, start: request.start))
         } catch {
             let images = prepared.images.map(\.description).joined(separator: ", ")
-            throw FerryFailure("disks imported to \(images), but registering \(prepared.definition.name) on \(prepared.node.name) failed: \(error); fix that and re-run with --resume (the images are reused, not copied again)", cause: error)
+            throw MigrationError(
+                code: .registrationFailed,
+                message: "disks imported to \(images), but registering \(prepared.definition.name) on \(prepared.node.name) failed",
+                cause: error, remedy: "fix that and re-run with --resume (the images are reused, not copied again)")
         }
     }
 }

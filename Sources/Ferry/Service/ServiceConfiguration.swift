@@ -1,4 +1,5 @@
 import Ceph
+import FerryBasics
 import Foundation
 import VMwareConfig
 import Yams
@@ -122,8 +123,8 @@ public struct ServiceConfiguration: Sendable {
     public init() {}
 
     /// Parses the YAML form.
-    /// - Throws: `PlanError` (file + field) for malformed YAML, unknown keys or bad values.
-    public init(yaml text: String, source: String) throws(PlanError) {
+    /// - Throws: `ConfigurationError` (file + field) for malformed YAML, unknown keys or bad values.
+    public init(yaml text: String, source: String) throws(ConfigurationError) {
         struct File: Decodable {
             var cluster: Cluster?
             var queue: Queue?
@@ -144,14 +145,14 @@ public struct ServiceConfiguration: Sendable {
             let keys = try Self.topLevelKeys(text)
             let known = ["cluster", "queue", "nodes", "datastores", "source_roots", "networks", "limits", "workers", "server"]
             if let unknown = keys.first(where: { !known.contains($0) }) {
-                throw PlanError(source: source, message: "unknown section \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
+                throw ConfigurationError(.malformed, source: source, "unknown section \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
             }
             // A file of comments only (like a fresh copy of the example) means the defaults.
             file = try Yams.compose(yaml: text) == nil ? nil : try YAMLDecoder().decode(File.self, from: text)
-        } catch let error as PlanError {
+        } catch let error as ConfigurationError {
             throw error
         } catch {
-            throw PlanError(source: source, message: DecodingErrorText.describe(error))
+            throw ConfigurationError(.malformed, source: source, DecodingErrorText.describe(error))
         }
         self.source = source
         cluster = file?.cluster ?? Cluster()
@@ -166,12 +167,18 @@ public struct ServiceConfiguration: Sendable {
         try validate()
     }
 
-    public init(contentsOf path: String) throws(PlanError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+    /// Reads and parses a configuration file.
+    /// - Throws: `ConfigurationError` `.unreadable` in the errno's words ("No such file or
+    ///   directory (ENOENT)"), or as ``init(yaml:source:)``.
+    public init(contentsOf path: String) throws(ConfigurationError) {
+        let text: String?
+        do throws(WholeFile.Failure) {
+            text = try WholeFile.utf8Text(path)
         } catch {
-            throw PlanError(source: path, message: "cannot read the configuration: \((error as NSError).localizedDescription)")
+            throw ConfigurationError(.unreadable, source: path, "cannot read the configuration: \(error)")
+        }
+        guard let text else {
+            throw ConfigurationError(.unreadable, source: path, "cannot read the configuration: not UTF-8 text")
         }
         try self.init(yaml: text, source: path)
     }
@@ -181,8 +188,8 @@ public struct ServiceConfiguration: Sendable {
         return mapping.keys.compactMap(\.string)
     }
 
-    private func validate() throws(PlanError) {
-        func fail(_ message: String) -> PlanError { PlanError(source: source, message: message) }
+    private func validate() throws(ConfigurationError) {
+        func fail(_ message: String) -> ConfigurationError { ConfigurationError(.invalidValue, source: source, message) }
         if let nodes { do { _ = try NodeInventory(nodes: nodes) } catch { throw fail("nodes: \(error.message)") } }
         for (name, target) in networks where NetworkTarget(argument: target) == nil {
             throw fail("networks: \"\(name)\" maps to \"\(target)\", not bridge:NAME, network:NAME or ovs:BRIDGE")

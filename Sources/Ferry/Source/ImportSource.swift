@@ -93,8 +93,9 @@ public struct ImportSource: Sendable {
     }
 
     /// Why `--resume` is refused for standard input.
-    static var resumeRefusal: FerryFailure {
-        FerryFailure(
+    static var resumeRefusal: ImportError {
+        ImportError(
+            .notResumable,
             "--resume cannot continue an import from standard input (-): a pipe cannot be checked to be the same source; import from a file to be able to resume"
         )
     }

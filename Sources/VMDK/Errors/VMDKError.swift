@@ -1,10 +1,12 @@
+import FerryBasics
+
 /// The one error type the VMDK module throws.
 ///
 /// Every error names the file it is about (the path as the user would recognise it, or
 /// `archive.ova:member` for a disk inside an OVA), and where it can, the header field or
 /// descriptor key and the byte offset that is wrong, so that `ferry inspect` can tell a
 /// storage admin exactly which byte of which file to look at.
-public struct VMDKError: Error, Sendable, CustomStringConvertible {
+public struct VMDKError: ReportableError, Sendable {
     /// A broad classification; match on it rather than on `message`.
     public var code: Code
     /// The file the problem is in.

@@ -1,3 +1,5 @@
+import FerryBasics
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -23,17 +25,4 @@ extension VMDKError {
         }
         return VMDKError(code, file: file, offset: offset, "\(call) failed: \(errnoDescription(err))", errno: err)
     }
-}
-
-/// "No such file or directory (ENOENT)", as the other Ferry modules print errno.
-func errnoDescription(_ err: Int32) -> String {
-    let text = String(cString: strerror(err))
-    let names: [Int32: String] = [
-        ENOENT: "ENOENT", EACCES: "EACCES", EPERM: "EPERM", EIO: "EIO", EISDIR: "EISDIR",
-        ENOTDIR: "ENOTDIR", EINVAL: "EINVAL", EBADF: "EBADF", ENXIO: "ENXIO", ELOOP: "ELOOP",
-        EMFILE: "EMFILE", ENFILE: "ENFILE", ENOMEM: "ENOMEM", EOVERFLOW: "EOVERFLOW",
-        ENAMETOOLONG: "ENAMETOOLONG",
-    ]
-    if let name = names[err] { return "\(text) (\(name))" }
-    return "\(text) (errno \(err))"
 }

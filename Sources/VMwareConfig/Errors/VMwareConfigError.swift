@@ -1,9 +1,11 @@
+import FerryBasics
+
 /// The one error type the VMwareConfig module throws.
 ///
 /// Every error names the descriptor it is about and, where it can, the VMX key or OVF
 /// element and the line, so that `ferry inspect` can point a storage admin at the exact
 /// line of the file to fix: `vm.vmx: line 12: memSize "abc" is not a number`.
-public struct VMwareConfigError: Error, Sendable, CustomStringConvertible {
+public struct VMwareConfigError: ReportableError, Sendable {
     /// A broad classification; match on it rather than on `message`.
     public var code: Code
     /// The descriptor the problem is in (a .vmx or .ovf path, or `archive.ova:member.ovf`).

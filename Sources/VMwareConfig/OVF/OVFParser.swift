@@ -1,3 +1,4 @@
+import FerryBasics
 import Foundation
 
 /// Reads OVF descriptors (OVF 0.9, 1.x and 2.0, as written by ovftool, vCenter, ESXi and
@@ -31,22 +32,21 @@ public struct OVFParser: Sendable {
     /// the descriptor (the unpacked-OVA layout) when the href is a plain relative name.
     /// - Throws: `VMwareConfigError` (see ``parse(_:file:directory:)``, plus `.io`).
     public func parse(contentsOf path: String) throws(VMwareConfigError) -> OVFDescriptor {
-        let data: Data
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let size = (attributes[.size] as? NSNumber)?.intValue, size > options.maximumSize {
+        let bytes: [UInt8]
+        do throws(WholeFile.Failure) {
+            bytes = try WholeFile.read(path, limit: options.maximumSize)
+        } catch {
+            switch error {
+            case .tooLarge(let size):
                 throw VMwareConfigError(
                     .tooLarge, file: path,
                     "is \(size) bytes, more than the \(options.maximumSize)-byte limit for a descriptor")
+            case .system:
+                throw VMwareConfigError(.io, file: path, "cannot be read: \(error)")
             }
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch let error as VMwareConfigError {
-            throw error
-        } catch {
-            throw VMwareConfigError(.io, file: path, "cannot be read: \((error as NSError).localizedDescription)")
         }
         let directory = (path as NSString).deletingLastPathComponent
-        return try parse([UInt8](data), file: path, directory: directory.isEmpty ? "." : directory)
+        return try parse(bytes, file: path, directory: directory.isEmpty ? "." : directory)
     }
 
     /// Parses descriptor bytes (for an OVA, the `.ovf` member).

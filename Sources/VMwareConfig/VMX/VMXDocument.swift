@@ -1,3 +1,4 @@
+import FerryBasics
 import Foundation
 
 /// A .vmx file as key/value entries: the syntax layer, with no VMware semantics.
@@ -36,20 +37,19 @@ public struct VMXDocument: Sendable {
     /// Reads and parses a .vmx file.
     /// - Throws: `VMwareConfigError` `.io`, `.tooLarge`, `.syntax`, `.unsupported` (encoding).
     public init(contentsOf path: String) throws(VMwareConfigError) {
-        let data: Data
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let size = (attributes[.size] as? NSNumber)?.intValue, size > Self.maximumSize {
+        let bytes: [UInt8]
+        do throws(WholeFile.Failure) {
+            bytes = try WholeFile.read(path, limit: Self.maximumSize)
+        } catch {
+            switch error {
+            case .tooLarge(let size):
                 throw VMwareConfigError(
                     .tooLarge, file: path, "is \(size) bytes; a .vmx is never larger than \(Self.maximumSize)")
+            case .system:
+                throw VMwareConfigError(.io, file: path, "cannot be read: \(error)")
             }
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch let error as VMwareConfigError {
-            throw error
-        } catch {
-            throw VMwareConfigError(.io, file: path, "cannot be read: \(Self.reason(error))")
         }
-        try self.init(bytes: [UInt8](data), file: path)
+        try self.init(bytes: bytes, file: path)
     }
 
     /// Parses .vmx content.
@@ -263,12 +263,5 @@ public struct VMXDocument: Sendable {
 
     static func clip(_ text: String) -> String {
         text.count > 60 ? String(text.prefix(57)) + "..." : text
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        if let cocoa = error as? CocoaError, let underlying = cocoa.userInfo[NSUnderlyingErrorKey] as? NSError {
-            return underlying.localizedDescription
-        }
-        return (error as NSError).localizedDescription
     }
 }

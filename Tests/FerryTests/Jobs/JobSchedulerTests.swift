@@ -1,6 +1,7 @@
 import Ceph
 import Ferry
 import Libvirt
+import VMDK
 import Foundation
 import Testing
 
@@ -57,11 +58,23 @@ struct FailureKindTests {
     func kinds() {
         let outage = LibvirtError(code: .connectionFailed, operation: "define domain x", uri: "qemu+tcp://h/system", message: "End of file")
         #expect(FailureKind.of(outage) == .transient)
-        #expect(FailureKind.of(FerryFailure("registering x failed", cause: MigrationError(code: .libvirt, message: "m", cause: outage))) == .transient)
+        #expect(FailureKind.of(MigrationError(code: .registrationFailed, message: "registering x failed", cause: MigrationError(code: .libvirt, message: "m", cause: outage))) == .transient)
         #expect(FailureKind.of(CephError(returnValue: -110, operation: "rbd write")) == .transient)
         #expect(FailureKind.of(CephError(returnValue: -28, operation: "rbd write")) == .transient, "space can be freed")
         #expect(FailureKind.of(CephError(returnValue: -13, operation: "rados connect")) == .permanent)
-        #expect(FailureKind.of(FerryFailure("x.vmdk: grain table past end of file")) == .permanent)
+        #expect(FailureKind.of(VMDKError(.badTable, file: "x.vmdk", "grain table past end of file")) == .permanent)
+        #expect(FailureKind.of(ImportError(.sourceChanged, "rbd/x holds an unfinished import of a different source")) == .permanent)
         #expect(FailureKind.of(LibvirtError(code: .invalidXML, operation: "define", uri: "u", message: "m")) == .permanent)
+    }
+
+    @Test("a full pool stays transient once explained as an ImportError: the job resumes after space is freed")
+    func fullPool() {
+        for errno in [ENOSPC, EDQUOT] {
+            let full = ImportError(.poolFull, "rbd/x: the cluster refused the write", cause: CephError(returnValue: -Int(errno), operation: "rbd write"))
+            #expect(FailureKind.of(full) == .transient)
+        }
+        #expect(FailureKind.of(ImportError(.poolFull, "no cause")) == .permanent, "only the cause tells an outage")
+        #expect(FailureKind.of(JobStoreError(.busy, "job x is held")) == .transient)
+        #expect(FailureKind.of(JobStoreError(.corrupt, "job x is not a valid record")) == .permanent)
     }
 }

@@ -48,7 +48,7 @@ struct JobStoreTests {
         var update = job
         update.note("stale write")
         let error = #expect(throws: JobStoreError.self) { try stale.write(update) }
-        #expect(error?.kind == .leaseLost)
+        #expect(error?.code == .leaseLost)
         #expect(try store.job(job.id)?.worker == "w2", "the record is the new owner's")
         try fresh.write(takenOver)
         fresh.release()
@@ -62,7 +62,7 @@ struct JobStoreTests {
         #expect(cancelled.state == .cancelled)
         #expect(try store.summaries().first { $0.id == jobs[0].id }?.state == .cancelled)
         let finished = #expect(throws: JobStoreError.self) { try store.cancel(jobs[0].id) }
-        #expect(finished?.kind == .invalidState)
+        #expect(finished?.code == .invalidState)
 
         let (lease, running) = try #require(try store.claim(worker: "w", scheduler: JobScheduler(limits: JobLimits()), leaseDuration: .seconds(30)))
         #expect(running.id == jobs[1].id)
@@ -70,14 +70,14 @@ struct JobStoreTests {
         #expect(requested.state == .running, "the worker holds it; it only gets a request")
         #expect(try store.cancelRequested(running.id))
         let busy = #expect(throws: JobStoreError.self) { try store.retry(running.id) }
-        #expect(busy?.kind == .invalidState)
+        #expect(busy?.code == .invalidState)
         lease.release()
 
         let retried = try store.retry(jobs[0].id)
         #expect(retried.state == .queued)
         #expect(retried.attempts == 0)
         let unknown = #expect(throws: JobStoreError.self) { try store.retry("0123-abcd") }
-        #expect(unknown?.kind == .unknownJob)
+        #expect(unknown?.code == .unknownJob)
         #expect(try store.job("../../etc/passwd") == nil, "ids never reach object names unchecked")
     }
 }

@@ -53,7 +53,7 @@ struct ServiceConfigurationTests {
             ("workers: {lease_seconds: 2}", "lease_seconds must be at least 6"),
         ])
     func bad(yaml: String, expected: String) {
-        let error = #expect(throws: PlanError.self) { try ServiceConfiguration(yaml: yaml, source: "ferry.yaml") }
+        let error = #expect(throws: ConfigurationError.self) { try ServiceConfiguration(yaml: yaml, source: "ferry.yaml") }
         #expect(error?.description.hasPrefix("ferry.yaml: ") == true)
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
     }
