@@ -77,6 +77,18 @@ struct DescriptorTests {
         #expect(try readAll(disk) == patternBytes(count: 4096, seed: 2))
     }
 
+    @Test(
+        "the .vmx reader's spellings of windows-1252 and ISO-8859-1 decode descriptors too (one shared decoder)",
+        arguments: [("cp1252", "\u{20ac}"), ("windows1252", "\u{20ac}"), ("CP-1252", "\u{20ac}"), ("l1", "\u{80}"), ("iso_8859-1", "\u{80}")])
+    func sharedEncodingNames(declared: String, decoded: String) throws {
+        var bytes = Array("version=1\nencoding=\"\(declared)\"\nCID=1\nparentCID=ffffffff\ncreateType=\"custom\"\nRW 8 FLAT \"d".utf8)
+        bytes += [0x80]
+        bytes += Array(".bin\" 0\n".utf8)
+        let descriptor = try Descriptor.parse(bytes, file: "t")
+        #expect(descriptor.extents.first?.fileName == "d\(decoded).bin")
+        #expect(descriptor.warnings.isEmpty, "\(descriptor.warnings)")
+    }
+
     @Test("a descriptor without encoding that is not UTF-8 falls back to windows-1252 with a warning")
     func undeclaredLatin() throws {
         var bytes = Array("version=1\nCID=1\nparentCID=ffffffff\ncreateType=\"custom\"\nRW 8 FLAT \"d".utf8)

@@ -89,6 +89,14 @@ struct VMXDocumentTests {
         #expect(try latin1.string("displayName") == "Ç\u{80}")
     }
 
+    /// The VMDK descriptor reader's spellings are accepted too: the two share one decoder.
+    @Test(arguments: [("windows1252", "Ç€"), ("cp1252", "Ç€"), ("Latin-1", "Ç\u{80}"), ("iso_8859-1", "Ç\u{80}")])
+    func descriptorSpellingsOfTheSameCodePages(declared: String, decoded: String) throws {
+        let body: [UInt8] = Array("displayName = \"".utf8) + [0xC7, 0x80] + Array("\"\n".utf8)
+        let document = try VMXDocument(bytes: Array(".encoding = \"\(declared)\"\n".utf8) + body, file: "w.vmx")
+        #expect(try document.string("displayName") == decoded)
+    }
+
     @Test func undeclaredNonUTF8FallsBackToWindows1252WithAWarning() throws {
         let bytes: [UInt8] = Array("displayName = \"Caf".utf8) + [0xE9] + Array("\"".utf8)
         let document = try VMXDocument(bytes: bytes, file: "old.vmx")
