@@ -28,10 +28,7 @@ struct HostedSparseExtent: GrainedExtent {
                 "file is \(file.length) bytes, shorter than a 512-byte sparse header")
         }
         let bytes = try file.bytes(at: 0, count: SparseHeader.size, field: "header")
-        guard let first = SparseHeader(bytes) else {
-            throw VMDKError(
-                .badMagic, file: file.displayPath, field: "magicNumber", offset: 0, "not a KDMV sparse extent")
-        }
+        let first = try SparseHeader.decode(bytes, path: file.displayPath)
         if first.directoryOffset == SparseHeader.directoryAtEnd {
             return (first, try StreamFooter.read(file, header: first))
         }
@@ -48,36 +45,21 @@ struct HostedSparseExtent: GrainedExtent {
         let atEnd = headers.first.directoryOffset == SparseHeader.directoryAtEnd
         // Offsets of fields in the header that is in force, for messages.
         let headerBase: UInt64 = atEnd ? file.length - StreamFooter.size + 512 : 0
-        func bad(_ field: SparseHeader.Field, _ message: String, code: VMDKError.Code = .badHeader) -> VMDKError {
-            VMDKError(code, file: path, field: "\(field)", offset: headerBase + field.rawValue, message)
-        }
         let geometry = try header.checkFields(path: path, base: headerBase)
 
         // Everything below stays inside the file: qemu reads zeros past EOF instead.
         let fileEnd = file.length
         let dataLimit = atEnd ? fileEnd - StreamFooter.size : fileEnd
         var metadata: [(String, Range<UInt64>)] = [("header", 0..<512)]
-        if header.descriptorOffset != 0 || header.descriptorSize != 0 {
-            guard header.descriptorSize <= UInt64(Descriptor.maximumSize) / Limits.sectorSize else {
-                throw bad(
-                    .descriptorSize,
-                    "embedded descriptor of \(header.descriptorSize) sectors is larger than \(Descriptor.maximumSize) bytes",
-                    code: .limitExceeded)
-            }
-            guard header.descriptorOffset >= 1, header.descriptorOffset <= fileEnd / Limits.sectorSize,
-                header.descriptorSize <= fileEnd / Limits.sectorSize - header.descriptorOffset
-            else {
-                throw bad(
-                    .descriptorOffset,
-                    "embedded descriptor at sector \(header.descriptorOffset) (+\(header.descriptorSize)) is outside the \(fileEnd)-byte file",
-                    code: .outOfBounds)
-            }
-            let start = header.descriptorOffset * Limits.sectorSize
-            metadata.append(("embedded descriptor", start..<(start + header.descriptorSize * Limits.sectorSize)))
+        if let range = try header.embeddedDescriptor(
+            path: path, base: headerBase, withinSectors: fileEnd / Limits.sectorSize,
+            where: "is outside the \(fileEnd)-byte file")
+        {
+            metadata.append(("embedded descriptor", range))
         }
         guard header.overhead <= fileEnd / Limits.sectorSize else {
-            throw bad(
-                .overHead,
+            throw SparseHeader.fieldError(
+                .overHead, path: path, base: headerBase,
                 "file truncated: the header says metadata alone fills \(header.overhead) sectors, the file has \(fileEnd) bytes",
                 code: .truncated)
         }

@@ -1,6 +1,24 @@
 /// The checks every hosted sparse header must pass before any table is sized from it,
-/// shared by the random-access extent and the front-to-back stream reader.
+/// shared by the random-access extent (`HostedSparseExtent`) and the front-to-back stream
+/// reader (`StreamPrologue`), so that both refuse the same headers with the same words.
 extension SparseHeader {
+    /// Decodes the 512-byte header at the start of an extent.
+    /// - Throws: `.badMagic` when the bytes are not a KDMV header.
+    static func decode(_ bytes: [UInt8], path: String) throws(VMDKError) -> SparseHeader {
+        guard let header = SparseHeader(bytes) else {
+            throw VMDKError(.badMagic, file: path, field: "magicNumber", offset: 0, "not a KDMV sparse extent")
+        }
+        return header
+    }
+
+    /// An error about one header field, pointing at its byte; `base` is the file offset of the
+    /// header the field is in (the footer's copy lives near the end of a stream file).
+    static func fieldError(
+        _ field: Field, path: String, base: UInt64, _ message: String, code: VMDKError.Code = .badHeader
+    ) -> VMDKError {
+        VMDKError(code, file: path, field: "\(field)", offset: base + field.rawValue, message)
+    }
+
     /// How many grains and grain tables the header describes.
     struct Geometry {
         let grainBytes: UInt64
@@ -13,7 +31,7 @@ extension SparseHeader {
     /// messages point at the byte that is wrong.
     func checkFields(path: String, base: UInt64) throws(VMDKError) -> Geometry {
         func bad(_ field: Field, _ message: String, code: VMDKError.Code = .badHeader) -> VMDKError {
-            VMDKError(code, file: path, field: "\(field)", offset: base + field.rawValue, message)
+            Self.fieldError(field, path: path, base: base, message, code: code)
         }
         guard (1...3).contains(version) else {
             throw bad(.version, "sparse header version \(version) is not 1, 2 or 3", code: .unsupported)
@@ -59,6 +77,32 @@ extension SparseHeader {
                 code: .limitExceeded)
         }
         return Geometry(grainBytes: grainSize * Limits.sectorSize, grainCount: grainCount, tableCount: tableCount)
+    }
+
+    /// The bytes of the embedded descriptor, or nil when the header gives none: checked to be
+    /// no larger than a descriptor may be and to lie within sectors 1..<`limitSectors` + 1 of
+    /// the file (after the header, before the end of the file or the first grain).
+    /// `where` says what that limit is, for the message ("outside the 65536-byte file").
+    /// - Throws: `.limitExceeded` (descriptorSize), `.outOfBounds` (descriptorOffset).
+    func embeddedDescriptor(
+        path: String, base: UInt64, withinSectors limitSectors: UInt64, where place: @autoclosure () -> String
+    ) throws(VMDKError) -> Range<UInt64>? {
+        guard descriptorOffset != 0 || descriptorSize != 0 else { return nil }
+        guard descriptorSize <= UInt64(Descriptor.maximumSize) / Limits.sectorSize else {
+            throw Self.fieldError(
+                .descriptorSize, path: path, base: base,
+                "embedded descriptor of \(descriptorSize) sectors is larger than \(Descriptor.maximumSize) bytes",
+                code: .limitExceeded)
+        }
+        // Compared in sectors, so a huge offset cannot overflow into an in-range byte offset.
+        guard descriptorOffset >= 1, descriptorOffset <= limitSectors, descriptorSize <= limitSectors - descriptorOffset
+        else {
+            throw Self.fieldError(
+                .descriptorOffset, path: path, base: base,
+                "embedded descriptor at sector \(descriptorOffset) (+\(descriptorSize)) \(place())", code: .outOfBounds)
+        }
+        let start = descriptorOffset * Limits.sectorSize
+        return start..<(start + descriptorSize * Limits.sectorSize)
     }
 
     /// Largest compressed grain accepted: deflate never grows data by more than a few bytes

@@ -13,11 +13,9 @@ struct StreamPrologue {
     static func read(_ reader: SequentialReader) throws(VMDKError) -> StreamPrologue {
         let path = reader.displayPath
         let head = try reader.bytes(SparseHeader.size, field: "header")
-        guard let header = SparseHeader(head) else {
-            throw VMDKError(.badMagic, file: path, field: "magicNumber", offset: 0, "not a KDMV sparse extent")
-        }
+        let header = try SparseHeader.decode(head, path: path)
         func bad(_ field: SparseHeader.Field, _ message: String, code: VMDKError.Code = .badHeader) -> VMDKError {
-            VMDKError(code, file: path, field: "\(field)", offset: field.rawValue, message)
+            SparseHeader.fieldError(field, path: path, base: 0, message, code: code)
         }
         guard header.isCompressed, header.flags.contains(.markers) else {
             throw bad(
@@ -33,24 +31,11 @@ struct StreamPrologue {
 
         // The structures to keep, in stream order; tables join once their directory is read.
         var wanted: [(range: Range<UInt64>, what: Wanted)] = []
-        if header.descriptorOffset != 0 || header.descriptorSize != 0 {
-            guard header.descriptorSize <= UInt64(Descriptor.maximumSize) / Limits.sectorSize else {
-                throw bad(
-                    .descriptorSize,
-                    "embedded descriptor of \(header.descriptorSize) sectors is larger than \(Descriptor.maximumSize) bytes",
-                    code: .limitExceeded)
-            }
-            let start = header.descriptorOffset &* Limits.sectorSize
-            let end = start &+ header.descriptorSize * Limits.sectorSize
-            guard header.descriptorOffset >= 1, header.descriptorOffset <= grainStart / Limits.sectorSize,
-                end <= grainStart
-            else {
-                throw bad(
-                    .descriptorOffset,
-                    "embedded descriptor at sector \(header.descriptorOffset) (+\(header.descriptorSize)) is not between the header and the first grain (sector \(header.overhead))",
-                    code: .outOfBounds)
-            }
-            wanted.append((start..<end, .descriptor))
+        if let range = try header.embeddedDescriptor(
+            path: path, base: 0, withinSectors: header.overhead,
+            where: "is not between the header and the first grain (sector \(header.overhead))")
+        {
+            wanted.append((range, .descriptor))
         }
         let atEnd = header.directoryOffset == SparseHeader.directoryAtEnd
         let directoryBytes = geometry.tableCount * 4
