@@ -20,17 +20,21 @@ struct CommandLineTests {
     /// Issue 13: "/nowhere/busy.vmx: cannot be read: The operation could not be completed. The
     /// file doesn't exist." Every file the command reads for an admin now says the errno's words.
     @Test("files that cannot be read are named in the errno's words, never Foundation's", arguments: [
-        (["inspect", "/nowhere/busy.vmx"], "/nowhere/busy.vmx: cannot be read: No such file or directory (ENOENT)"),
-        (["plan", "validate", "/nowhere/plan.yaml"], "/nowhere/plan.yaml: cannot read the plan: No such file or directory (ENOENT)"),
+        // How the source is reached (realpath, open) is the source layer's business; the words are the errno's.
+        (["inspect", "/nowhere/busy.vmx"], "/nowhere/busy.vmx: "),
+        (["plan", "validate", "/nowhere/plan.yaml"], "/nowhere/plan.yaml: cannot read the plan"),
         (["submit", "/nowhere/plan.yaml", "--config", "/nonexistent/ferry.yaml"],
-         "/nonexistent/ferry.yaml: cannot read the configuration: No such file or directory (ENOENT)"),
+         "/nonexistent/ferry.yaml: cannot read the configuration"),
         (["token", "create", "--role", "read", "--name", "ops", "--file", "/nowhere/tokens"],
-         "cannot open the token file /nowhere/tokens: No such file or directory (ENOENT)"),
+         "cannot open the token file /nowhere/tokens"),
     ])
-    func unreadableFiles(arguments: [String], line: String) throws {
+    func unreadableFiles(arguments: [String], prefix: String) throws {
         let run = try FerryRun.run(arguments)
         #expect(run.status == 1)
-        #expect(run.standardError == "ferry: \(line)\n")
+        #expect(run.standardError.hasPrefix("ferry: \(prefix)"), "\(run.standardError)")
+        #expect(run.standardError.hasSuffix(": No such file or directory (ENOENT)\n"), "\(run.standardError)")
+        #expect(run.standardError.split(separator: "\n").count == 1)
+        #expect(!run.standardError.contains("operation could not be completed"), "\(run.standardError)")
         #expect(run.standardOutput.isEmpty)
     }
 
