@@ -1,3 +1,5 @@
+import FerryBasics
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -20,7 +22,11 @@ public struct LocalFiles: FileAccess {
     /// Wraps `realpath(3)`; throws `.notFound` (ENOENT) or `.io`.
     public func locate(_ path: String) throws(VMDKError) -> FileLocation {
         guard let canonical = canonicalPath(path) else {
-            throw VMDKError.system("realpath", errno: errno, file: path)
+            // The path the user typed: say what is wrong with it, not which call found out.
+            let err = errno
+            var error = VMDKError.system("realpath", errno: err, file: path)
+            error.message = "cannot be read: \(errnoDescription(err))"
+            throw error
         }
         return FileLocation(path: canonical, displayPath: path)
     }
