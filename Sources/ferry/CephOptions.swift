@@ -25,21 +25,7 @@ struct CephOptions: ParsableArguments {
     }
 }
 
-/// `POOL/IMAGE` or `POOL/NAMESPACE/IMAGE`, as rbd takes image specs.
-struct ImageSpec: ExpressibleByArgument, CustomStringConvertible {
-    var pool: String
-    var namespace: String?
-    var image: String
-
-    init?(argument: String) {
-        let parts = argument.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.allSatisfy({ !$0.isEmpty }) else { return nil }
-        switch parts.count {
-        case 2: (pool, namespace, image) = (parts[0], nil, parts[1])
-        case 3: (pool, namespace, image) = (parts[0], parts[1], parts[2])
-        default: return nil
-        }
-    }
-
-    var description: String { [pool, namespace, image].compactMap { $0 }.joined(separator: "/") }
+/// Image arguments are spelt as rbd spells them, `POOL/IMAGE` or `POOL/NAMESPACE/IMAGE`.
+extension RBDSpec: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
 }

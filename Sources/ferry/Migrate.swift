@@ -63,8 +63,7 @@ extension FerryCommand {
         @Flag(help: "Print the plan and the domain XML without importing or defining anything.")
         var dryRun = false
 
-        @Option(help: "RBD writes in flight for the whole VM.")
-        var parallel: Int = 16
+        @OptionGroup var tuning: ImportTuning
 
         @Option(help: "Progress display: auto, bar, json or none.")
         var progress: ProgressMode = .auto
@@ -74,30 +73,34 @@ extension FerryCommand {
         func run() async throws {
             let cluster = try ceph.connect()
             defer { cluster.shutdown() }
-            let parts = pool.split(separator: "/").map(String.init)
-            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+            guard let target = RBDPoolSpec(parsing: pool) else {
                 throw ValidationError("--pool takes POOL or POOL/NAMESPACE")
             }
-            var plan = DomainPlan(name: name, disks: [], monitors: [], cephUser: "", secretUUID: "")
-            plan.busPolicy = keepBus ? .keep : .virtio
-            plan.keepNICModels = keepBus
-            plan.networks = try Dictionary(network.map(Self.networkMapping), uniquingKeysWith: { _, last in last })
-            plan.defaultNetwork = try defaultNetwork.map {
-                guard let target = NetworkTarget(argument: $0) else { throw ValidationError("--default-network: '\($0)' is not bridge:, network: or ovs:") }
-                return target
+            // Each --network is checked as it is split, so the one it names is in the message.
+            let networks = try Dictionary(
+                network.map { let (name, target) = try Self.networkMapping($0); return (name, target.description) },
+                uniquingKeysWith: { _, last in last })
+            let settings = DomainSettings(
+                name: name, keepBus: keepBus, networks: networks, defaultNetwork: defaultNetwork,
+                domainType: domainType, serialLog: serialLog)
+            let plan: DomainPlan
+            do {
+                plan = try settings.domainPlan()
+            } catch {
+                switch error.setting {
+                case .network: throw ValidationError("--network: \(error)")
+                case .defaultNetwork:
+                    throw ValidationError("--default-network: '\(error.value)' is not bridge:, network: or ovs:")
+                case .domainType: throw ValidationError("--domain-type takes kvm or qemu")
+                }
             }
-            guard let type = DomainPlan.DomainType(rawValue: domainType) else {
-                throw ValidationError("--domain-type takes kvm or qemu")
-            }
-            plan.domainType = type
-            if let serialLog { plan.serial = .file(path: serialLog) }
 
             let inventory = try nodes.map { (path) throws -> NodeInventory in try NodeInventory(contentsOf: path) }
                 ?? NodeInventory.thisHost()
-            var importOptions = ImportOptions(writeWindow: parallel, resume: resume)
-            importOptions.verify = true
+            // A migration always reads its images back: the domain must boot what the VM held.
+            let importOptions = tuning.importOptions(resume: resume, verify: true)
             let request = VMMigration.Request(
-                source: source, pool: parts[0], namespace: parts.count == 2 ? parts[1] : nil, node: node,
+                source: source, pool: target.pool, namespace: target.namespace, node: node,
                 inventory: inventory, plan: plan, datastores: DatastoreMap(try Self.datastoreMap(datastore)),
                 importOptions: importOptions, replace: replace, start: start)
             let migration = VMMigration(cluster: cluster, request: request)

@@ -118,7 +118,7 @@ struct DiskImporterTests {
     func sharedWindow() async throws {
         let directory = try TestEnvironment.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let window = ImportWindow(buffers: 3)
+        let window = ImportWindow.sized(serving: [4 << 20], buffers: 3)
         let formats = ["monolithicSparse", "streamOptimized", "monolithicFlat"]
         let names = formats.map { _ in TestEnvironment.uniqueName("import-shared") }
         defer { for name in names { ImportFixtures.removeImage(pool, name) } }

@@ -39,24 +39,33 @@ public struct DiskImporter: Sendable {
     private var spec: String { "\(pool.displayName)/\(imageName)" }
 
     /// Runs the import. `report` is called about twice a second from a background task.
-    /// - Parameter window: shared with the other imports running at once; by default the
-    ///   import gets its own, sized from `options` (write window plus one buffer per reader).
+    /// - Parameter window: shared with the other imports running at once; by default (or when
+    ///   its buffers are smaller than this image's objects) the import gets its own, sized by
+    ///   ``ImportWindow/serving(_:shared:buffers:maxBytesPerSecond:)``.
     public func run(
-        window: ImportWindow? = nil, report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }
+        window shared: ImportWindow? = nil, report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }
     ) async throws -> ImportResult {
         // Every synchronous librbd call of an import runs as `BlockingWork`: imports run
         // beside the API's request handlers in `ferry serve`.
         if options.resume, !source.isResumable { throw ImportSource.resumeRefusal }
         // A disk is fully validated (tables, chain, bounds) before anything is created; a
-        // stream as far as its header and the metadata before its first grain.
+        // stream as far as its header and the metadata before its first grain. The window is
+        // chosen before the image exists too, from the object size the image will have, so
+        // no buffer check can fail once it was created.
         let map: [AllocationRun]
         let target: Target
+        let window: ImportWindow
         do {
-            (map, target) = try await BlockingWork.run { () throws -> ([AllocationRun], Target) in
+            (map, target, window) = try await BlockingWork.run {
+                () throws -> ([AllocationRun], Target, ImportWindow) in
                 var map: [AllocationRun] = []
                 if case .disk(let disk) = source.reader { map = try disk.allocationMap() }
-                if let finished = try completedImport() { return (map, .finished(finished)) }
-                return (map, .opened(try openTarget()))
+                let (objectSize, order) = try plannedObjectSize()
+                let window = ImportWindow.serving(
+                    [objectSize, streamGrainSize], shared: shared, buffers: options.writeWindow + options.readers,
+                    maxBytesPerSecond: options.maxBytesPerSecond)
+                if let finished = try completedImport() { return (map, .finished(finished), window) }
+                return (map, .opened(try openTarget(order: order)), window)
             }
         } catch {
             throw ImportError.explainingFullPool(error, image: spec)
@@ -72,10 +81,6 @@ public struct DiskImporter: Sendable {
                 let checkpoint = resume ? try image.metadata(ImportMetadata.checkpoint) : nil
                 return (try image.stat().objectSize, checkpoint.flatMap { UInt64($0) } ?? 0)
             }
-            let window = window
-                ?? ImportWindow(
-                    buffers: options.writeWindow + options.readers, bufferSize: Int(objectSize),
-                    maxBytesPerSecond: options.maxBytesPerSecond)
             let result = try await importInto(
                 image, map: map, objectSize: objectSize, resumeFrom: resumeFrom, window: window, report: report)
             try await BlockingWork.run { try image.close() }
@@ -86,6 +91,34 @@ public struct DiskImporter: Sendable {
         }
     }
 
+    /// The largest buffer this import needs: its image's object size and, for a stream, its
+    /// grain size. Learnt without creating anything, so a window can be chosen first.
+    /// Blocking (librbd and librados calls).
+    /// - Throws: `CephError` when the pool cannot be read.
+    func requiredBufferSize() throws -> UInt64 {
+        max(try plannedObjectSize().bytes, streamGrainSize)
+    }
+
+    /// The object size the image has (when it exists: resuming, or about to be refused) or
+    /// will have: `--object-size`, else the order `rbd create` would pick in this pool.
+    /// `order` is what the image is then created with, so the window and the image agree
+    /// even if the cluster's default changed in between.
+    private func plannedObjectSize() throws -> (bytes: UInt64, order: Int) {
+        if try pool.imageExists(imageName) {
+            let image = try pool.openImage(imageName, readOnly: true)
+            defer { try? image.close() }
+            let info = try image.stat()
+            return (info.objectSize, info.order)
+        }
+        let order = try options.image.order ?? pool.defaultImageOrder()
+        return (1 << UInt64(order), order)
+    }
+
+    private var streamGrainSize: UInt64 {
+        if case .stream(let stream) = source.reader { return stream.grainSize }
+        return 0
+    }
+
     /// What the import starts from: an image already holding this source, or one to write.
     private enum Target: Sendable {
         case finished(ImportResult)
@@ -93,7 +126,7 @@ public struct DiskImporter: Sendable {
     }
 
     /// Creates the image, or reopens an unfinished one of the same source when resuming.
-    private func openTarget() throws -> RBDImage {
+    private func openTarget(order: Int) throws -> RBDImage {
         if try pool.imageExists(imageName) {
             let image = try pool.openImage(imageName)
             do {
@@ -104,7 +137,9 @@ public struct DiskImporter: Sendable {
                 throw error
             }
         }
-        try pool.createImage(imageName, size: capacity, options: options.image)
+        var settings = options.image
+        settings.order = order
+        try pool.createImage(imageName, size: capacity, options: settings)
         let image = try pool.openImage(imageName)
         try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.importing.rawValue)
         try image.setMetadata(ImportMetadata.source, to: sourceName)
@@ -152,6 +187,8 @@ public struct DiskImporter: Sendable {
         _ image: RBDImage, map: [AllocationRun], objectSize: UInt64, resumeFrom: UInt64, window: ImportWindow,
         report: @escaping @Sendable (ImportProgress.Snapshot) -> Void
     ) async throws -> ImportResult {
+        // The window was chosen for this object size before the image was created; this only
+        // fails if the image changed in between, and then before a byte is written.
         guard UInt64(window.bufferSize) >= objectSize else {
             throw ImportError(.objectTooLarge, "\(spec) has \(objectSize)-byte objects, larger than the import window's \(window.bufferSize)-byte buffers")
         }

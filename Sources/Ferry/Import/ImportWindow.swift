@@ -2,18 +2,18 @@
 /// or every import on one host): one fixed pool of object-sized buffers. A reader needs a
 /// buffer to read a chunk and a write holds it until librbd completes, so the pool bounds
 /// both the bytes in flight and the memory, however many disks run.
+///
+/// Windows are made by ``ImportWindow/sized(serving:buffers:maxBytesPerSecond:)`` and
+/// ``ImportWindow/serving(_:shared:buffers:maxBytesPerSecond:)`` (in `ImportWindow+Sizing.swift`),
+/// which size the buffers from the objects they will hold.
 public final class ImportWindow: Sendable {
     let pool: BufferPool
     /// The shared bandwidth cap, if any.
     let rateLimiter: RateLimiter?
 
-    /// - Parameters:
-    ///   - buffers: chunks read or written at once, across all imports using this window.
-    ///   - bufferSize: the largest RBD object size of the images written (4 MiB by default).
-    ///   - maxBytesPerSecond: a cap on the data all these imports read and write together.
-    public init(buffers: Int, bufferSize: Int = 4 << 20, maxBytesPerSecond: UInt64? = nil) {
+    init(buffers: Int, bufferSize: Int, rateLimiter: RateLimiter?) {
         pool = BufferPool(count: max(1, buffers), bufferSize: bufferSize)
-        rateLimiter = maxBytesPerSecond.map(RateLimiter.init(bytesPerSecond:))
+        self.rateLimiter = rateLimiter
     }
 
     public var bufferSize: Int { pool.bufferSize }

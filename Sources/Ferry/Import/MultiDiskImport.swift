@@ -29,18 +29,23 @@ public struct MultiDiskImport: Sendable {
     /// Runs every import; the first failure cancels the others (each keeps its checkpoint,
     /// so `--resume` continues all of them). `report` gets (item index, progress).
     /// - Parameter shared: a window shared with other imports on this host (the service's
-    ///   host-wide budget and bandwidth cap); by default the disks get a window of their own.
+    ///   host-wide budget and bandwidth cap); by default, or when its buffers are smaller than
+    ///   these images' objects, the disks get a window of their own.
     public func run(
         window shared: ImportWindow? = nil,
         report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
     ) async throws -> [ImportResult] {
-        let objectSize = max(4 << 20, 1 << (options.image.order ?? 22))
-        let window = shared ?? ImportWindow(
-            buffers: options.writeWindow + options.readers, bufferSize: objectSize,
+        let importers = items.map {
+            DiskImporter(source: $0.source, pool: pool, imageName: $0.imageName, options: options)
+        }
+        // Every disk's object size is known before the first image is created, so one window
+        // serves them all and no disk is refused after another one's image exists.
+        let sizes = try await BlockingWork.run { try importers.map { try $0.requiredBufferSize() } }
+        let window = ImportWindow.serving(
+            sizes, shared: shared, buffers: options.writeWindow + options.readers,
             maxBytesPerSecond: options.maxBytesPerSecond)
         return try await withThrowingTaskGroup(of: (Int, ImportResult).self) { group in
-            for (index, item) in items.enumerated() {
-                let importer = DiskImporter(source: item.source, pool: pool, imageName: item.imageName, options: options)
+            for (index, importer) in importers.enumerated() {
                 group.addTask {
                     (index, try await importer.run(window: window) { report(index, $0) })
                 }

@@ -2,27 +2,15 @@ import Ceph
 
 extension JobSpec {
     /// The domain plan for this VM (disks, monitors and secret are filled in by `VMMigration`).
+    /// - Throws: `MigrationError` `.invalidPlan` with the setting's problem.
     func domainPlan() throws -> DomainPlan {
-        var plan = DomainPlan(name: name, disks: [], monitors: [], cephUser: "", secretUUID: "")
-        plan.busPolicy = keepBus ? .keep : .virtio
-        plan.keepNICModels = keepBus
-        plan.networks = try networks.mapValues { target in
-            guard let parsed = NetworkTarget(argument: target) else {
-                throw MigrationError(code: .invalidPlan, message: "network target \"\(target)\" is not bridge:NAME, network:NAME or ovs:BRIDGE")
-            }
-            return parsed
+        let settings = DomainSettings(
+            name: name, keepBus: keepBus, networks: networks, defaultNetwork: defaultNetwork, domainType: domainType)
+        do {
+            return try settings.domainPlan()
+        } catch {
+            throw MigrationError(code: .invalidPlan, message: error.description)
         }
-        plan.defaultNetwork = try defaultNetwork.map { target in
-            guard let parsed = NetworkTarget(argument: target) else {
-                throw MigrationError(code: .invalidPlan, message: "default network \"\(target)\" is not bridge:NAME, network:NAME or ovs:BRIDGE")
-            }
-            return parsed
-        }
-        guard let type = DomainPlan.DomainType(rawValue: domainType) else {
-            throw MigrationError(code: .invalidPlan, message: "domain type \"\(domainType)\" is not kvm or qemu")
-        }
-        plan.domainType = type
-        return plan
     }
 
     /// The migration request a job runs: always resumable (a retried or taken-over job
@@ -32,6 +20,8 @@ extension JobSpec {
         var options = ImportOptions(writeWindow: environment.window.buffers, resume: true)
         options.readers = environment.readers
         options.verify = true
+        options.image.order = objectSize.flatMap(ImageCreateOptions.order(forObjectSize:))
+        options.image.dataPool = dataPool
         return VMMigration.Request(
             source: source, pool: pool, namespace: namespace, node: node, inventory: inventory, plan: try domainPlan(),
             datastores: environment.datastores, openOptions: environment.openOptions, importOptions: options,

@@ -20,11 +20,17 @@ public struct JobSpec: Codable, Sendable, Hashable {
     public var domainType: String
     /// The datastore (or source folder) the disks are read from, for per-datastore limits.
     public var datastore: String
+    /// RBD object size in bytes for the images; the pool's default when nil. Records queued
+    /// before this field existed decode it as nil, as they were imported.
+    public var objectSize: UInt64?
+    /// A separate (e.g. erasure-coded) pool for the images' data objects.
+    public var dataPool: String?
 
     public init(
         source: String, name: String? = nil, pool: String, namespace: String? = nil, node: String? = nil,
         networks: [String: String] = [:], defaultNetwork: String? = nil, keepBus: Bool = false, start: Bool = false,
-        priority: Int = 50, domainType: String = "kvm", datastore: String
+        priority: Int = 50, domainType: String = "kvm", datastore: String, objectSize: UInt64? = nil,
+        dataPool: String? = nil
     ) {
         self.source = source
         self.name = name
@@ -38,6 +44,8 @@ public struct JobSpec: Codable, Sendable, Hashable {
         self.priority = priority
         self.domainType = domainType
         self.datastore = datastore
+        self.objectSize = objectSize
+        self.dataPool = dataPool
     }
 
     /// What lists show before the VM was inspected: the name, or the source's file name.

@@ -1,3 +1,4 @@
+import Ceph
 import Foundation
 import VMDK
 
@@ -15,14 +16,15 @@ extension MigrationPlan {
             }
             try SourceRoots(configuration.sourceRoots).check(source, field: "vms[\(index)]", plan: name)
             // Split was validated when the plan was parsed.
-            let (pool, namespace) = Self.splitPool(settings.pool ?? "rbd") ?? ("rbd", nil)
+            let target = RBDPoolSpec(parsing: settings.pool ?? "rbd") ?? RBDPoolSpec(pool: "rbd")
             let spec = JobSpec(
-                source: source, name: entry.name, pool: pool, namespace: namespace, node: settings.node,
+                source: source, name: entry.name, pool: target.pool, namespace: target.namespace, node: settings.node,
                 networks: configuration.networks.merging(settings.networks ?? [:]) { _, plan in plan },
                 defaultNetwork: settings.defaultNetwork, keepBus: settings.keepBus ?? false,
                 start: settings.start ?? false, priority: settings.priority ?? 50,
                 domainType: settings.domainType ?? "kvm",
-                datastore: Self.datastore(of: source, datastores: configuration.datastores))
+                datastore: Self.datastore(of: source, datastores: configuration.datastores),
+                objectSize: settings.objectSize, dataPool: settings.dataPool)
             specs.append((spec, settings.maxAttempts ?? 3))
         }
         return specs

@@ -1,3 +1,4 @@
+import Ceph
 import FerryBasics
 import Foundation
 import Yams
@@ -33,11 +34,16 @@ public struct MigrationPlan: Sendable, Hashable {
         public var priority: Int?
         public var domainType: String?
         public var maxAttempts: Int?
+        /// RBD object size in bytes for the VM's images (a power of two, 4 KiB … 32 MiB); the
+        /// pool's default when absent.
+        public var objectSize: UInt64?
+        /// A separate (e.g. erasure-coded) pool for the images' data objects.
+        public var dataPool: String?
 
         enum CodingKeys: String, CodingKey {
             case pool, node, networks, priority, start
             case defaultNetwork = "default_network", keepBus = "keep_bus", domainType = "domain_type"
-            case maxAttempts = "max_attempts"
+            case maxAttempts = "max_attempts", objectSize = "object_size", dataPool = "data_pool"
         }
 
         public init() {}
@@ -55,6 +61,8 @@ public struct MigrationPlan: Sendable, Hashable {
             merged.priority = priority ?? defaults.priority
             merged.domainType = domainType ?? defaults.domainType
             merged.maxAttempts = maxAttempts ?? defaults.maxAttempts
+            merged.objectSize = objectSize ?? defaults.objectSize
+            merged.dataPool = dataPool ?? defaults.dataPool
             return merged
         }
     }
@@ -136,20 +144,32 @@ public struct MigrationPlan: Sendable, Hashable {
             guard let pool = settings.pool, !pool.isEmpty else {
                 throw PlanError(source: source, message: "\(field): no pool (set \"pool\" here or under \"defaults\")")
             }
-            guard Self.splitPool(pool) != nil else {
+            guard RBDPoolSpec(parsing: pool) != nil else {
                 throw PlanError(source: source, message: "\(field): pool \"\(pool)\" is not POOL or POOL/NAMESPACE")
             }
-            for (network, target) in settings.networks ?? [:] where NetworkTarget(argument: target) == nil {
-                throw PlanError(source: source, message: "\(field): network \"\(network)\" maps to \"\(target)\", not bridge:NAME, network:NAME or ovs:BRIDGE")
-            }
-            if let target = settings.defaultNetwork, NetworkTarget(argument: target) == nil {
-                throw PlanError(source: source, message: "\(field): default_network \"\(target)\" is not bridge:NAME, network:NAME or ovs:BRIDGE")
-            }
-            if let type = settings.domainType, DomainPlan.DomainType(rawValue: type) == nil {
-                throw PlanError(source: source, message: "\(field): domain_type \"\(type)\" is not kvm or qemu")
+            // The assembly jobs use, so a plan that parses here builds its domains there.
+            let domain = DomainSettings(
+                networks: settings.networks ?? [:], defaultNetwork: settings.defaultNetwork,
+                domainType: settings.domainType ?? "kvm")
+            do {
+                _ = try domain.domainPlan()
+            } catch {
+                let problem = switch error.setting {
+                case .network(let network):
+                    "network \"\(network)\" maps to \"\(error.value)\", not bridge:NAME, network:NAME or ovs:BRIDGE"
+                case .defaultNetwork: "default_network \"\(error.value)\" is not bridge:NAME, network:NAME or ovs:BRIDGE"
+                case .domainType: "domain_type \"\(error.value)\" is not kvm or qemu"
+                }
+                throw PlanError(source: source, message: "\(field): \(problem)")
             }
             if let attempts = settings.maxAttempts, !(1...20).contains(attempts) {
                 throw PlanError(source: source, message: "\(field): max_attempts must be 1…20, not \(attempts)")
+            }
+            if let bytes = settings.objectSize, ImageCreateOptions.order(forObjectSize: bytes) == nil {
+                throw PlanError(source: source, message: "\(field): object_size must be a power of two from 4096 to 33554432 bytes, not \(bytes)")
+            }
+            if let dataPool = settings.dataPool, dataPool.isEmpty || dataPool.contains("/") {
+                throw PlanError(source: source, message: "\(field): data_pool \"\(dataPool)\" is not a pool name")
             }
         }
     }
@@ -169,13 +189,6 @@ public struct MigrationPlan: Sendable, Hashable {
         try self.init(yaml: text, source: URL(fileURLWithPath: absolute).standardized.path)
     }
 
-    /// `POOL` or `POOL/NAMESPACE` split in two.
-    static func splitPool(_ text: String) -> (pool: String, namespace: String?)? {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else { return nil }
-        return (parts[0], parts.count == 2 ? parts[1] : nil)
-    }
-
     /// The absolute path of an entry's source.
     public func resolvedSource(_ entry: Entry) -> String {
         if entry.source.hasPrefix("/") { return URL(fileURLWithPath: entry.source).standardized.path }
@@ -188,6 +201,7 @@ public struct MigrationPlan: Sendable, Hashable {
 extension MigrationPlan.Settings {
     static let allKeys = [
         "pool", "node", "networks", "default_network", "keep_bus", "start", "priority", "domain_type", "max_attempts",
+        "object_size", "data_pool",
     ]
 }
 

@@ -64,13 +64,20 @@ public struct PlanValidator: Sendable {
             do {
                 var domainPlan = try spec.domainPlan()
                 domainPlan.disks = inspection.disks.indices.map {
-                    RBDDiskTarget(pool: spec.pool, namespace: spec.namespace, image: "\(name)-disk\($0)")
+                    RBDSpec(pool: spec.pool, namespace: spec.namespace, image: "\(name)-disk\($0)")
                 }
                 domainPlan.monitors = monitors
                 domainPlan.cephUser = cluster.configuration.userID
                 domainPlan.secretUUID = secret.uuid
                 _ = try DomainBuilder(plan: domainPlan).build(for: inspection.vm)
                 try checkImages(domainPlan.disks, report: report)
+                if let dataPool = spec.dataPool {
+                    do {
+                        try cluster.ioContext(pool: dataPool).close()
+                    } catch {
+                        report("data pool \(dataPool) cannot be used: \(error)")
+                    }
+                }
             } catch {
                 report("\(error)")
             }
@@ -89,7 +96,7 @@ public struct PlanValidator: Sendable {
 
     /// An image already in the pool is a clash unless it is an unfinished Ferry import
     /// (which the job resumes).
-    private func checkImages(_ targets: [RBDDiskTarget], report: (String) -> Void) throws {
+    private func checkImages(_ targets: [RBDSpec], report: (String) -> Void) throws {
         for target in targets {
             let pool: IOContext
             do {

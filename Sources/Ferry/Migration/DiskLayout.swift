@@ -1,3 +1,4 @@
+import Ceph
 import VMwareConfig
 
 /// Where each VMware disk and CD-ROM lands on the KVM side: bus, target name, controller
@@ -17,7 +18,7 @@ struct DiskLayout {
         var targetDevice: String
         var address: DriveAddress?
         /// The RBD image of a hard disk; nil for an (empty) CD-ROM.
-        var image: RBDDiskTarget?
+        var image: RBDSpec?
         var bootOrder: Int?
     }
 

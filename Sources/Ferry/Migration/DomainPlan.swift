@@ -11,7 +11,7 @@ public struct DomainPlan: Sendable {
     public var name: String?
     /// One RBD image per hard disk of the VM, parallel to ``VirtualMachine/importableDisks``
     /// (the VM's `.disk` devices in their boot order).
-    public var disks: [RBDDiskTarget]
+    public var disks: [RBDSpec]
     /// The cluster's monitors; every address of every monitor becomes a `<host>` so a guest
     /// keeps its disks while any one monitor is down.
     public var monitors: [Monitor]
@@ -42,7 +42,7 @@ public struct DomainPlan: Sendable {
     public var vncListen: String?
 
     public init(
-        name: String? = nil, disks: [RBDDiskTarget], monitors: [Monitor], cephUser: String, secretUUID: String,
+        name: String? = nil, disks: [RBDSpec], monitors: [Monitor], cephUser: String, secretUUID: String,
         busPolicy: BusPolicy = .virtio, networks: [String: NetworkTarget] = [:], defaultNetwork: NetworkTarget? = nil,
         keepNICModels: Bool = false, emulateVMwareParavirtual: Bool = false, domainType: DomainType = .kvm,
         machine: MachineType? = nil, cpuMode: CPUMode = .hypervisorDefault, serial: SerialDevice = .pty,
@@ -113,32 +113,7 @@ public struct DomainPlan: Sendable {
     }
 }
 
-/// Where one migrated disk lives: `pool/image` or `pool/namespace/image`, as rbd names it.
-public struct RBDDiskTarget: Sendable, Hashable, CustomStringConvertible {
-    public var pool: String
-    public var namespace: String?
-    public var image: String
-
-    public init(pool: String, namespace: String? = nil, image: String) {
-        self.pool = pool
-        self.namespace = namespace
-        self.image = image
-    }
-
-    /// Parses `pool/image` or `pool/namespace/image`.
-    public init?(spec: String) {
-        let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.allSatisfy({ !$0.isEmpty }) else { return nil }
-        switch parts.count {
-        case 2: self.init(pool: parts[0], image: parts[1])
-        case 3: self.init(pool: parts[0], namespace: parts[1], image: parts[2])
-        default: return nil
-        }
-    }
-
-    /// The `<source protocol='rbd' name=…>` value; libvirt 9.0 accepts the namespace form.
-    public var description: String { [pool, namespace, image].compactMap { $0 }.joined(separator: "/") }
-
+extension RBDSpec {
     /// libvirt splits the source name at `/` and a trailing `@` would select a snapshot, so
     /// neither may appear inside a component.
     var isValid: Bool {

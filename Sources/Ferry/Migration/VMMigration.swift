@@ -51,7 +51,7 @@ public struct VMMigration: Sendable {
         public var node: ClusterNode
         public var hypervisor: Hypervisor
         public var definition: DomainDefinition
-        public var images: [RBDDiskTarget]
+        public var images: [RBDSpec]
         public var secret: CephSecretIdentity
         public var notes: [String]
         /// The OVA's only disk is read in one pass, its manifest checked on the way.
@@ -87,7 +87,16 @@ public struct VMMigration: Sendable {
         let vm = inspection.vm
         let base = DomainName.sanitize(request.plan.name ?? vm.name)
         let images = inspection.disks.indices.map {
-            RBDDiskTarget(pool: request.pool, namespace: request.namespace, image: "\(base)-disk\($0)")
+            RBDSpec(pool: request.pool, namespace: request.namespace, image: "\(base)-disk\($0)")
+        }
+        // A missing data pool would only show when the first image is created; say it now,
+        // with nothing created, like every other refusal.
+        if let dataPool = request.importOptions.image.dataPool {
+            do {
+                try cluster.ioContext(pool: dataPool).close()
+            } catch {
+                throw MigrationError(code: .invalidPlan, message: "data pool \(dataPool) cannot be used", cause: error)
+            }
         }
         let secret = CephSecretIdentity(clusterFSID: try cluster.fsid(), user: cluster.configuration.userID)
         var plan = request.plan

@@ -24,7 +24,10 @@ public struct ServiceRuntime: Sendable {
         onImported: @escaping @Sendable (UInt64) -> Void = { _ in }
     ) throws -> JobWorker {
         let workers = configuration.workers
-        let window = ImportWindow(
+        // Sized for the cluster's default objects; a job asking for larger ones gets a window
+        // of its own with the same budget (ImportWindow.serving), never a failure mid-import.
+        let window = ImportWindow.sized(
+            serving: [1 << UInt64(try cluster.defaultImageOrder())],
             buffers: workers.writeWindow + (workers.readers ?? ImportOptions.defaultReaders),
             maxBytesPerSecond: configuration.limits.maxMiBPerSecond.map { UInt64($0) << 20 })
         let environment = JobEnvironment(

@@ -32,7 +32,7 @@ struct JobWorkerTests {
         // A poll interval far longer than the test: only a prompt retry gets the job done.
         let worker = JobWorker(
             store: store,
-            environment: JobEnvironment(cluster: cluster, inventory: try .thisHost(), window: ImportWindow(buffers: 1)),
+            environment: JobEnvironment(cluster: cluster, inventory: try .thisHost(), window: ImportWindow.sized(serving: [4 << 20], buffers: 1)),
             scheduler: scheduler, slots: 1, pollInterval: .seconds(300))
         let run = Task { await worker.run(until: { try store.job(job.id)?.state.isFinal == true }) }
         defer { run.cancel() }

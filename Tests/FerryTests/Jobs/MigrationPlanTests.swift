@@ -85,12 +85,30 @@ struct MigrationPlanTests {
             ("defaults: {pool: rbd}\nvms: [{source: a.vmx, max_attempts: 0}]", "max_attempts must be 1…20"),
             ("vms: [{source: a.vmx, pool: rbd}\n", "/p/plan.yaml: "),
             ("pool: rbd\nvms: [{source: a.vmx}]", "unknown key \"pool\""),
+            ("defaults: {pool: rbd, object_size: 3000000}\nvms: [{source: a.vmx}]", "object_size must be a power of two"),
+            ("defaults: {pool: rbd}\nvms: [{source: a.vmx, object_size: 67108864}]", "object_size must be a power of two"),
+            ("defaults: {pool: rbd, data_pool: \"a/b\"}\nvms: [{source: a.vmx}]", "data_pool \"a/b\" is not a pool name"),
         ])
     func badPlans(yaml: String, expected: String) {
         let error = #expect(throws: PlanError.self) { try MigrationPlan(yaml: yaml, source: "/p/plan.yaml") }
         #expect(error?.description.hasPrefix("/p/plan.yaml: ") == true)
         #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
         #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test("object_size and data_pool reach the job spec; an entry overrides the defaults")
+    func objectSizeAndDataPool() throws {
+        let plan = try MigrationPlan(
+            yaml: """
+                defaults: {pool: rbd, object_size: 8388608, data_pool: rbd-ec}
+                vms:
+                  - source: /v/a.vmx
+                  - source: /v/b.vmx
+                    object_size: 1048576
+                """, source: "/p/plan.yaml")
+        let specs = try plan.jobSpecs(configuration: configuration).map(\.spec)
+        #expect(specs.map(\.objectSize) == [8 << 20, 1 << 20])
+        #expect(specs.map(\.dataPool) == ["rbd-ec", "rbd-ec"])
     }
 
     @Test("sources outside the configured roots are refused, also through a symlink")

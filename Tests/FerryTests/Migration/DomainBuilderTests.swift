@@ -257,7 +257,7 @@ struct MigrationDomainBuilderTests {
         machine.annotation = "owner: <ops> & 'dev' \"team\"\n]]> <!-- not a comment -->"
         machine.nics = [NetworkInterface(index: 0, networkName: "Net <&'\">")]
         var plan = MigrationFixtures.plan(for: machine, networks: ["Net <&'\">": .bridge("br'\"&<>")])
-        plan.disks = [RBDDiskTarget(pool: "rbd", image: "a&b<c>'d\"e"), RBDDiskTarget(pool: "rbd", image: "x")]
+        plan.disks = [RBDSpec(pool: "rbd", image: "a&b<c>'d\"e"), RBDSpec(pool: "rbd", image: "x")]
         plan.serial = .file(path: "/var/log/ferry/it's <here> & \"there\".log")
         plan.cephUser = "client.o'brien&co"
         let (definition, xml) = try build(machine, plan)
@@ -314,7 +314,7 @@ struct MigrationDomainBuilderTests {
         #expect(tooFew?.message.contains("scsi0:0, scsi0:1") == true)
         #expect(failure { $0.monitors = [] }?.code == .invalidPlan)
         #expect(failure { $0.secretUUID = "not-a-uuid" }?.code == .invalidPlan)
-        #expect(failure { $0.disks[0] = RBDDiskTarget(pool: "rbd", image: "a@snap") }?.code == .invalidPlan)
+        #expect(failure { $0.disks[0] = RBDSpec(pool: "rbd", image: "a@snap") }?.code == .invalidPlan)
         #expect(failure { $0.serial = .file(path: "relative.log") }?.code == .invalidPlan)
         #expect(failure { $0.cephUser = "" }?.code == .invalidPlan)
     }
@@ -350,9 +350,9 @@ struct MigrationDomainBuilderTests {
 
     @Test("RBD targets and network targets parse from their command-line forms")
     func targetParsing() {
-        #expect(RBDDiskTarget(spec: "rbd/vm1-disk0") == RBDDiskTarget(pool: "rbd", image: "vm1-disk0"))
-        #expect(RBDDiskTarget(spec: "rbd/ns/vm1")?.description == "rbd/ns/vm1")
-        #expect(RBDDiskTarget(spec: "rbd") == nil && RBDDiskTarget(spec: "rbd//x") == nil)
+        #expect(RBDSpec(parsing: "rbd/vm1-disk0") == RBDSpec(pool: "rbd", image: "vm1-disk0"))
+        #expect(RBDSpec(parsing: "rbd/ns/vm1")?.description == "rbd/ns/vm1")
+        #expect(RBDSpec(parsing: "rbd") == nil && RBDSpec(parsing: "rbd//x") == nil)
         #expect(NetworkTarget(argument: "bridge:br0") == .bridge("br0"))
         #expect(NetworkTarget(argument: "network:default") == .network("default"))
         #expect(NetworkTarget(argument: "ovs:br-int") == .openVSwitch(bridge: "br-int"))

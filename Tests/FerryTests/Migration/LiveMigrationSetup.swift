@@ -44,7 +44,7 @@ struct LiveMigrationSetup {
     /// A plan over this cluster's monitors with one fresh image name per hard disk.
     func plan(for machine: VirtualMachine, name: String, secret: CephSecretIdentity) -> DomainPlan {
         let disks = machine.importableDisks.indices.map {
-            RBDDiskTarget(pool: TestEnvironment.pool, image: "\(name)-disk\($0)")
+            RBDSpec(pool: TestEnvironment.pool, image: "\(name)-disk\($0)")
         }
         return DomainPlan(
             name: name, disks: disks, monitors: monitors, cephUser: user, secretUUID: secret.uuid,

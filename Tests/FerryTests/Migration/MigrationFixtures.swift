@@ -33,7 +33,7 @@ enum MigrationFixtures {
         networks: [String: NetworkTarget] = ["VM Network": .bridge("br0")]
     ) -> DomainPlan {
         let disks = machine.importableDisks.indices.map {
-            RBDDiskTarget(pool: pool, image: "\(machine.name)-disk\($0)")
+            RBDSpec(pool: pool, image: "\(machine.name)-disk\($0)")
         }
         return DomainPlan(
             disks: disks, monitors: monitors, cephUser: user, secretUUID: secretUUID, busPolicy: busPolicy,
