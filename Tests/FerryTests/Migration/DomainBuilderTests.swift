@@ -348,11 +348,37 @@ struct MigrationDomainBuilderTests {
         #expect(definition.notes.contains { $0.contains("no BIOS UUID") })
     }
 
+    @Test("DomainSettings is the one assembly of a domain plan from migrate's flags and a plan's keys")
+    func domainSettings() throws {
+        let plan = try DomainSettings(
+            name: "web", keepBus: true, networks: ["VM Network": "bridge:br0"], defaultNetwork: "network:default",
+            domainType: "qemu", serialLog: "/var/log/web.log"
+        ).domainPlan()
+        #expect(plan.name == "web" && plan.busPolicy == .keep && plan.keepNICModels)
+        #expect(plan.networks == ["VM Network": .bridge("br0")] && plan.defaultNetwork == .network("default"))
+        #expect(plan.domainType == .qemu)
+        #expect(plan.serial == .file(path: "/var/log/web.log"))
+        #expect(try DomainSettings().domainPlan().busPolicy == .virtio)
+        let bad: [(DomainSettings, DomainSettings.Invalid.Setting, String)] = [
+            (DomainSettings(networks: ["LAN": "br0"]), .network("LAN"), "br0"),
+            (DomainSettings(defaultNetwork: "x"), .defaultNetwork, "x"),
+            (DomainSettings(domainType: "xen"), .domainType, "xen"),
+        ]
+        for (settings, setting, value) in bad {
+            let error = #expect(throws: DomainSettings.Invalid.self) { try settings.domainPlan() }
+            #expect(error?.setting == setting && error?.value == value)
+        }
+    }
+
     @Test("RBD targets and network targets parse from their command-line forms")
     func targetParsing() {
         #expect(RBDSpec(parsing: "rbd/vm1-disk0") == RBDSpec(pool: "rbd", image: "vm1-disk0"))
         #expect(RBDSpec(parsing: "rbd/ns/vm1")?.description == "rbd/ns/vm1")
         #expect(RBDSpec(parsing: "rbd") == nil && RBDSpec(parsing: "rbd//x") == nil)
+        #expect(RBDSpec(parsing: "a/b/c/d") == nil && RBDSpec(parsing: "rbd/ns/vm1")?.poolSpec.description == "rbd/ns")
+        #expect(RBDPoolSpec(parsing: "rbd") == RBDPoolSpec(pool: "rbd"))
+        #expect(RBDPoolSpec(parsing: "fast/tenant-a") == RBDPoolSpec(pool: "fast", namespace: "tenant-a"))
+        #expect(RBDPoolSpec(parsing: "a/b/c") == nil && RBDPoolSpec(parsing: "rbd/") == nil && RBDPoolSpec(parsing: "") == nil)
         #expect(NetworkTarget(argument: "bridge:br0") == .bridge("br0"))
         #expect(NetworkTarget(argument: "network:default") == .network("default"))
         #expect(NetworkTarget(argument: "ovs:br-int") == .openVSwitch(bridge: "br-int"))
