@@ -84,13 +84,41 @@ let package = Package(
 
         // Helpers shared by the integration tests: where the cluster is, test patterns, tools.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // VMs, plans and an XML reader shared by the migration unit and integration tests.
+        .target(
+            name: "MigrationTestSupport", dependencies: ["Ferry", "Ceph", "VMwareConfig"],
+            path: "Tests/MigrationTestSupport", swiftSettings: swiftSettings),
+
+        // Unit tests: no cluster, no libvirtd, no spawned ferry; tools such as qemu-img are
+        // fine. `swift test --filter 'UnitTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'`
+        // runs them (and only them) on a machine without Ceph.
+        .testTarget(name: "CephUnitTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FerryUnitTests",
+            dependencies: [
+                "Ferry", "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "TestSupport",
+                "MigrationTestSupport", .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings),
+        // The HTTP API in process, against an in-memory queue.
+        .testTarget(
+            name: "ServerUnitTests",
+            dependencies: [
+                "FerryServer", "Ferry", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // Integration tests: the local cluster, libvirtd, spawned binaries.
         .testTarget(name: "CephTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LibvirtTests", dependencies: ["Libvirt", "Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FerryTests",
             dependencies: [
-                "Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "TestSupport",
+                "Ferry", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "TestSupport", "MigrationTestSupport",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings),

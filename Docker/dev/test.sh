@@ -4,6 +4,9 @@
 #
 #   bash Docker/dev/test.sh [swift test arguments, e.g. --filter CephTests]
 #
+# The unit tests alone need none of this (no cluster, no libvirtd), only the packages:
+#   swift build --build-tests && swift test --skip-build --filter 'UnitTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'
+#
 # The cluster lives in $FERRY_CLUSTER_DIR (default: .build-cluster in the repository) and
 # keeps running afterwards so the next run starts in seconds; stop it with
 #   bash Docker/dev/libvirt-node2-down.sh DIR && bash Docker/dev/libvirt-down.sh DIR && bash Docker/dev/ceph-down.sh DIR
@@ -38,7 +41,11 @@ else
     # two cores, tests running beside them can hold both threads of the concurrency pool in
     # blocking waits for seconds, and the moment passes before they act.
     timed='ServerTests|JobQueueEndToEndTests|FullPoolTests|JobWorkerTests|DuplicateUUIDTests|FailingInputsTests|SecondNodeSuites|CommandLineTests'
-    swift test --skip-build --skip FaultTests --skip "$timed"
+    # Unit suites first: they need no daemon (the same filter runs them on a laptop without
+    # Ceph); then every other suite exactly once.
+    unit='UnitTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'
+    swift test --skip-build --filter "$unit"
+    swift test --skip-build --skip "$unit" --skip FaultTests --skip "$timed"
     swift test --skip-build --no-parallel --filter "$timed"
     # Fault tests stop the only OSD, which would stall every other suite: they run alone.
     swift test --skip-build --filter FaultTests

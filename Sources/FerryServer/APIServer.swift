@@ -53,15 +53,9 @@ public struct APIServer: Sendable {
         let metrics = ServerMetrics()
         let queue = QueueAccess(store: runtime.store)
         let watcher = JobWatcher(queue: queue, logger: logger, onJobError: { metrics.recordJobError() })
-        let router = Router(context: APIContext.self, options: [.autoGenerateHeadEndpoints])
-        router.add(middleware: RequestCounter(metrics: metrics))
-        router.add(middleware: ErrorMiddleware())
-        let jobs = JobRoutes(
-            runtime: runtime, queue: queue, maxBodyBytes: configuration.server.maxBodyKiB * 1024, logger: logger)
-        let service = ServiceRoutes(
-            queue: queue, queueName: "\(configuration.queue.pool)/\(configuration.queue.namespace)", metrics: metrics,
-            events: EventStream(watcher: watcher))
-        RouteTable.register(jobs.routes + service.routes, on: router, authenticator: authenticator)
+        let router = APIRouter.make(
+            configuration: configuration, queue: queue, authenticator: authenticator, metrics: metrics,
+            watcher: watcher, logger: logger)
 
         let address = address
         let application = Application(

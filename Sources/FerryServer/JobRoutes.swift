@@ -5,7 +5,8 @@ import Logging
 
 /// The queue's operations: submit a plan, list and read jobs, cancel and retry them.
 struct JobRoutes: Sendable {
-    let runtime: ServiceRuntime
+    /// Where plans get their defaults (pools, nodes, attempts).
+    let configuration: ServiceConfiguration
     let queue: QueueAccess
     let maxBodyBytes: Int
     let logger: Logger
@@ -71,7 +72,10 @@ struct JobRoutes: Sendable {
         guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
             throw APIError(.badRequest, "the plan is not UTF-8 text")
         }
-        let jobs = try await queue.run { _ in try runtime.submit(planText: text, source: "plan from API") }
+        let configuration = configuration
+        let jobs = try await queue.run {
+            try $0.submit(MigrationPlan(yaml: text, source: "plan from API"), configuration: configuration)
+        }
         logger.info("plan \(jobs.first?.plan ?? "") submitted by \(principal.name): \(jobs.count) job(s)")
         return JSONResponse.make(status: .created, JobList(jobs: jobs))
     }

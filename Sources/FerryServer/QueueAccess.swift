@@ -2,12 +2,13 @@ import Dispatch
 import Ferry
 import Synchronization
 
-/// The job store for request handlers. Every JobStore call is a synchronous librados round
-/// trip, so it runs as `BlockingWork`, never on the cooperative pool.
+/// The job queue for request handlers. Every `JobStore` call is a synchronous librados round
+/// trip, so it runs as `BlockingWork`, never on the cooperative pool. The queue is reached
+/// through `JobQueue` so tests can put one in memory behind the same routes.
 struct QueueAccess: Sendable {
-    let store: JobStore
+    let store: any JobQueue
 
-    func run<T: Sendable>(_ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable (any JobQueue) throws -> T) async throws -> T {
         let store = store
         return try await BlockingWork.run { try body(store) }
     }
@@ -16,7 +17,7 @@ struct QueueAccess: Sendable {
     /// monitors or OSDs are unreachable, and a health check must answer anyway. The call
     /// itself goes on in the background.
     /// - Throws: `QueueTimeout`, or what `body` throws.
-    func run<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
+    func run<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable (any JobQueue) throws -> T) async throws -> T {
         let store = store
         let pending = Pending<T>()
         return try await withCheckedThrowingContinuation { continuation in

@@ -48,7 +48,6 @@ public struct ServiceRuntime: Sendable {
     }
 
     public func submit(_ plan: MigrationPlan) throws -> [Job] {
-        let specs = try plan.jobSpecs(configuration: configuration)
-        return try store.submit(specs.map(\.spec), plan: plan.name, maxAttempts: specs.map(\.maxAttempts))
+        try store.submit(plan, configuration: configuration)
     }
 }

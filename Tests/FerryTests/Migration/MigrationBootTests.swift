@@ -1,6 +1,7 @@
 import Ceph
 import Ferry
 import Foundation
+import MigrationTestSupport
 import Libvirt
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Ceph
 import Ferry
 import Foundation
+import MigrationTestSupport
 import Testing
 import VMwareConfig
 

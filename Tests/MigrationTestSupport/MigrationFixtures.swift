@@ -7,12 +7,13 @@ import VMwareConfig
     import FoundationXML
 #endif
 
-/// VMs, plans and an XML reader shared by the migration tests.
-enum MigrationFixtures {
-    static let secretUUID = "6f1c2b8e-5a4d-5e3f-9a7b-0c1d2e3f4a5b"
+/// VMs, plans and an XML reader shared by the migration tests: the unit ones (domain XML,
+/// secrets) and the integration ones (domains on libvirtd), which live in two test targets.
+public enum MigrationFixtures {
+    public static let secretUUID = "6f1c2b8e-5a4d-5e3f-9a7b-0c1d2e3f4a5b"
 
     /// `Monitor` has no public memberwise initialiser; it is Codable, so tests decode it.
-    static func monitors(_ list: [(name: String, addresses: [(type: String, host: String, port: Int)])]) -> [Monitor] {
+    public static func monitors(_ list: [(name: String, addresses: [(type: String, host: String, port: Int)])]) -> [Monitor] {
         let json = list.map { monitor in
             let addresses = monitor.addresses.map { #"{"type":"\#($0.type)","host":"\#($0.host)","port":\#($0.port)}"# }
             return #"{"name":"\#(monitor.name)","addresses":[\#(addresses.joined(separator: ","))]}"#
@@ -21,13 +22,13 @@ enum MigrationFixtures {
     }
 
     /// Three monitors, each with a msgr2 and a legacy address; one on IPv6.
-    static let threeMonitors = monitors([
+    public static let threeMonitors = monitors([
         ("a", [("v2", "10.0.0.1", 3300), ("v1", "10.0.0.1", 6789)]),
         ("b", [("v2", "10.0.0.2", 3300), ("v1", "10.0.0.2", 6789)]),
         ("c", [("v2", "fd00::3", 3300), ("v1", "fd00::3", 6789)]),
     ])
 
-    static func plan(
+    public static func plan(
         for machine: VirtualMachine, pool: String = "rbd", monitors: [Monitor] = threeMonitors,
         user: String = "ferry", secretUUID: String = secretUUID, busPolicy: DomainPlan.BusPolicy = .virtio,
         networks: [String: NetworkTarget] = ["VM Network": .bridge("br0")]
@@ -41,7 +42,7 @@ enum MigrationFixtures {
     }
 
     /// A BIOS guest: two SCSI disks, an IDE CD-ROM with an ISO, one vmxnet3 NIC, 2×2 CPUs.
-    static func biosMachine(name: String = "web01") -> VirtualMachine {
+    public static func biosMachine(name: String = "web01") -> VirtualMachine {
         VirtualMachine(
             name: name, uuid: "42256ec1-e066-9364-3dd1-36a0b75263dd", memoryMiB: 2048, vcpus: 4, coresPerSocket: 2,
             firmware: .bios, guestOS: "rhel8-64", genid: "8a5f7a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
@@ -57,7 +58,7 @@ enum MigrationFixtures {
             nics: [NetworkInterface(index: 0, model: .vmxnet3, networkName: "VM Network", mac: "00:50:56:91:48:c7")])
     }
 
-    static func efiMachine(name: String = "win01", secureBoot: Bool) -> VirtualMachine {
+    public static func efiMachine(name: String = "win01", secureBoot: Bool) -> VirtualMachine {
         VirtualMachine(
             name: name, uuid: "564d5459-5d0c-518d-d340-384ffebfe45d", memoryMiB: 4096, vcpus: 2,
             firmware: .efi(secureBoot: secureBoot), guestOS: "windows2019srv-64",
@@ -70,7 +71,7 @@ enum MigrationFixtures {
 
     /// Every bus VMware offers, for the keep policy: LSI Logic, LSI SAS, PVSCSI and BusLogic
     /// controllers, SATA, IDE and a floppy.
-    static func mixedBusMachine(name: String = "legacy01") -> VirtualMachine {
+    public static func mixedBusMachine(name: String = "legacy01") -> VirtualMachine {
         VirtualMachine(
             name: name, memoryMiB: 1024, vcpus: 1, firmware: .bios,
             disks: [
@@ -88,31 +89,31 @@ enum MigrationFixtures {
 }
 
 /// A built domain parsed back, so tests assert structure rather than string fragments.
-struct ParsedXML {
-    let document: XMLDocument
+public struct ParsedXML {
+    public let document: XMLDocument
 
-    init(_ text: String) throws {
+    public init(_ text: String) throws {
         document = try XMLDocument(xmlString: text, options: [])
     }
 
-    func nodes(_ xpath: String) throws -> [XMLNode] {
+    public func nodes(_ xpath: String) throws -> [XMLNode] {
         try document.nodes(forXPath: xpath)
     }
 
-    func values(_ xpath: String) throws -> [String] {
+    public func values(_ xpath: String) throws -> [String] {
         try nodes(xpath).map { $0.stringValue ?? "" }
     }
 
-    func value(_ xpath: String) throws -> String? {
+    public func value(_ xpath: String) throws -> String? {
         try values(xpath).first
     }
 
-    func count(_ xpath: String) throws -> Int {
+    public func count(_ xpath: String) throws -> Int {
         try nodes(xpath).count
     }
 
     /// The attributes of each element `xpath` selects, by name.
-    func attributes(_ xpath: String) throws -> [[String: String]] {
+    public func attributes(_ xpath: String) throws -> [[String: String]] {
         try nodes(xpath).map { node in
             var attributes: [String: String] = [:]
             for attribute in (node as? XMLElement)?.attributes ?? [] {
