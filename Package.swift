@@ -90,7 +90,7 @@ let package = Package(
             path: "Tests/MigrationTestSupport", swiftSettings: swiftSettings),
 
         // Unit tests: no cluster, no libvirtd, no spawned ferry; tools such as qemu-img are
-        // fine. `swift test --filter 'UnitTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'`
+        // fine. `swift test --filter 'UnitTests|FerryBasicsTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'`
         // runs them (and only them) on a machine without Ceph.
         .testTarget(name: "CephUnitTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -5,7 +5,7 @@
 #   bash Docker/dev/test.sh [swift test arguments, e.g. --filter CephTests]
 #
 # The unit tests alone need none of this (no cluster, no libvirtd), only the packages:
-#   swift build --build-tests && swift test --skip-build --filter 'UnitTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'
+#   swift build --build-tests && swift test --skip-build --filter 'UnitTests|FerryBasicsTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'
 #
 # The cluster lives in $FERRY_CLUSTER_DIR (default: .build-cluster in the repository) and
 # keeps running afterwards so the next run starts in seconds; stop it with
@@ -43,7 +43,7 @@ else
     timed='ServerTests|JobQueueEndToEndTests|FullPoolTests|JobWorkerTests|DuplicateUUIDTests|FailingInputsTests|SecondNodeSuites|CommandLineTests'
     # Unit suites first: they need no daemon (the same filter runs them on a laptop without
     # Ceph); then every other suite exactly once.
-    unit='UnitTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'
+    unit='UnitTests|FerryBasicsTests|VMDKTests|VMwareConfigTests|FuzzRegressionTests'
     swift test --skip-build --filter "$unit"
     swift test --skip-build --skip "$unit" --skip FaultTests --skip "$timed"
     swift test --skip-build --no-parallel --filter "$timed"
