@@ -1,15 +1,14 @@
-import Dispatch
+import BlockingCalls
 import Ferry
-import Synchronization
 
 /// The job store for request handlers. Every JobStore call is a synchronous librados round
-/// trip, so it runs as `BlockingWork`, never on the cooperative pool.
+/// trip, so it runs off the cooperative pool (`OffPool`).
 struct QueueAccess: Sendable {
     let store: JobStore
 
     func run<T: Sendable>(_ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
         let store = store
-        return try await BlockingWork.run { try body(store) }
+        return try await OffPool.run { try body(store) }
     }
 
     /// Like `run`, but gives up waiting after `timeout`: librados blocks for as long as
@@ -18,23 +17,10 @@ struct QueueAccess: Sendable {
     /// - Throws: `QueueTimeout`, or what `body` throws.
     func run<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable (JobStore) throws -> T) async throws -> T {
         let store = store
-        let pending = Pending<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            pending.continuation.withLock { $0 = continuation }
-            BlockingWork.queue.async { pending.resume(with: Result { try body(store) }) }
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            BlockingWork.queue.asyncAfter(deadline: .now() + seconds) {
-                pending.resume(with: .failure(QueueTimeout(timeout: timeout)))
-            }
-        }
-    }
-
-    /// A continuation resumed by whichever comes first.
-    private final class Pending<T: Sendable>: Sendable {
-        let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-
-        func resume(with result: Result<T, any Error>) {
-            continuation.withLock { $0.take() }?.resume(with: result)
+        do {
+            return try await OffPool.run(timeout: timeout) { try body(store) }
+        } catch let error as OffPoolTimeout {
+            throw QueueTimeout(timeout: error.timeout)
         }
     }
 }
