@@ -26,7 +26,11 @@ public struct WorkerService: Service {
     public func runUntilSignalled(logger: Logger) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [
+                    // Returning is how `ferry run` ends, not a failure of the group.
+                    .init(service: self, successTerminationBehavior: .gracefullyShutdownGroup)
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
