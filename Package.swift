@@ -39,8 +39,10 @@ let package = Package(
         // words, whole-file reads without Foundation's texts, the windows-1252 decoder.
         .target(name: "FerryBasics", swiftSettings: swiftSettings),
 
-        .target(name: "Ceph", dependencies: ["CCeph", "FerryBasics"], swiftSettings: swiftSettings),
-        .target(name: "Libvirt", dependencies: ["CLibvirt", "FerryBasics"], swiftSettings: swiftSettings),
+        // The one way to run a blocking C call off Swift's cooperative pool.
+        .target(name: "BlockingCalls", swiftSettings: swiftSettings),
+        .target(name: "Ceph", dependencies: ["CCeph", "FerryBasics", "BlockingCalls"], swiftSettings: swiftSettings),
+        .target(name: "Libvirt", dependencies: ["CLibvirt", "FerryBasics", "BlockingCalls"], swiftSettings: swiftSettings),
         .target(
             name: "VMDK", dependencies: ["CDeflate", "Hashing", "DiskReading", "FerryBasics"],
             swiftSettings: swiftSettings),
@@ -48,7 +50,7 @@ let package = Package(
         .target(
             name: "Ferry",
             dependencies: [
-                "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "Hashing", "FerryBasics",
+                "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "Hashing", "FerryBasics", "BlockingCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -58,7 +60,7 @@ let package = Package(
         .target(
             name: "FerryServer",
             dependencies: [
-                "Ferry", "Ceph", "Hashing", "FerryBasics",
+                "Ferry", "Ceph", "Hashing", "FerryBasics", "BlockingCalls",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

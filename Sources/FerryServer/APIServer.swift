@@ -88,13 +88,3 @@ public struct APIServer: Sendable {
         }
     }
 }
-
-/// The job worker as a service: graceful shutdown cancels its task, which is what makes
-/// `JobWorker.run()` drain.
-struct WorkerService: Service {
-    let worker: JobWorker
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await worker.run() }
-    }
-}

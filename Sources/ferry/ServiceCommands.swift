@@ -1,7 +1,9 @@
 import ArgumentParser
 import Ceph
 import Ferry
+import FerryServer
 import Foundation
+import Logging
 
 extension FerryCommand {
     struct Worker: AsyncParsableCommand {
@@ -20,7 +22,7 @@ extension FerryCommand {
             let runtime = try service.runtime()
             defer { runtime.cluster.shutdown() }
             let worker = try runtime.worker()
-            try await ShutdownSignals.runUntilSignalled { await worker.run() }
+            try await WorkerService(worker: worker).runUntilSignalled(logger: Logger(label: "ferry.worker"))
         }
     }
 
@@ -60,11 +62,10 @@ extension FerryCommand {
             let ids = Set(jobs.map(\.id))
             let store = runtime.store
             let worker = try runtime.worker()
-            try await ShutdownSignals.runUntilSignalled {
-                await worker.run(until: {
-                    try store.summaries().filter { ids.contains($0.id) }.allSatisfy(\.state.isFinal)
-                })
-            }
+            // The worker's service returns once every job of the plan has ended, which ends the group.
+            try await WorkerService(worker: worker, until: {
+                try store.summaries().filter { ids.contains($0.id) }.allSatisfy(\.state.isFinal)
+            }).runUntilSignalled(logger: Logger(label: "ferry.worker"))
             let final = try store.summaries().filter { ids.contains($0.id) }
             if json {
                 Output.json(final)

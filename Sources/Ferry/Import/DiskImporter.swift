@@ -1,3 +1,4 @@
+import BlockingCalls
 import Ceph
 import Foundation
 import Synchronization
@@ -45,8 +46,8 @@ public struct DiskImporter: Sendable {
     public func run(
         window shared: ImportWindow? = nil, report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }
     ) async throws -> ImportResult {
-        // Every synchronous librbd call of an import runs as `BlockingWork`: imports run
-        // beside the API's request handlers in `ferry serve`.
+        // Every synchronous librbd call of an import runs off the cooperative pool (`OffPool`):
+        // imports run beside the API's request handlers in `ferry serve`.
         if options.resume, !source.isResumable { throw ImportSource.resumeRefusal }
         // A disk is fully validated (tables, chain, bounds) before anything is created; a
         // stream as far as its header and the metadata before its first grain. The window is
@@ -56,7 +57,7 @@ public struct DiskImporter: Sendable {
         let target: Target
         let window: ImportWindow
         do {
-            (map, target, window) = try await BlockingWork.run {
+            (map, target, window) = try await OffPool.run {
                 () throws -> ([AllocationRun], Target, ImportWindow) in
                 var map: [AllocationRun] = []
                 if case .disk(let disk) = source.reader { map = try disk.allocationMap() }
@@ -77,16 +78,16 @@ public struct DiskImporter: Sendable {
         }
         do {
             let resume = options.resume
-            let (objectSize, resumeFrom) = try await BlockingWork.run { () throws -> (UInt64, UInt64) in
+            let (objectSize, resumeFrom) = try await OffPool.run { () throws -> (UInt64, UInt64) in
                 let checkpoint = resume ? try image.metadata(ImportMetadata.checkpoint) : nil
                 return (try image.stat().objectSize, checkpoint.flatMap { UInt64($0) } ?? 0)
             }
             let result = try await importInto(
                 image, map: map, objectSize: objectSize, resumeFrom: resumeFrom, window: window, report: report)
-            try await BlockingWork.run { try image.close() }
+            try await OffPool.run { try image.close() }
             return result
         } catch {
-            await BlockingWork.run { try? image.close() }
+            await OffPool.run { try? image.close() }
             throw ImportError.explainingFullPool(error, image: spec)
         }
     }
@@ -234,41 +235,51 @@ public struct DiskImporter: Sendable {
             readers: options.readers)
         // Wake at least as often as checkpoints are due; progress is reported on the same beat.
         let tick = min(Duration.milliseconds(500), options.checkpointInterval)
-        let reporter = Task {
-            var lastCheckpoint = ContinuousClock.now
-            var savedWatermark = resumeFrom
-            while !Task.isCancelled {
-                try? await Task.sleep(for: tick)
-                report(progress.snapshot())
-                if ContinuousClock.now - lastCheckpoint >= options.checkpointInterval {
-                    lastCheckpoint = .now
-                    let watermark = max(resumeFrom, tracker.watermark)
-                    if watermark != savedWatermark {
-                        await BlockingWork.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
-                        savedWatermark = watermark
-                    }
-                }
-            }
-        }
+        let checkpointInterval = options.checkpointInterval
         let digest: String
         do {
-            digest = try await withTaskCancellationHandler {
-                try await pipeline.run()
-            } onCancel: {
-                pipeline.stop()
+            // The reporter is a child task beside the pipeline, cancelled once the pipeline's
+            // digest is in; a failing pipeline cancels it by leaving the group.
+            digest = try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    var lastCheckpoint = ContinuousClock.now
+                    var savedWatermark = resumeFrom
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: tick)
+                        report(progress.snapshot())
+                        if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                            lastCheckpoint = .now
+                            let watermark = max(resumeFrom, tracker.watermark)
+                            if watermark != savedWatermark {
+                                await OffPool.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
+                                savedWatermark = watermark
+                            }
+                        }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    try await withTaskCancellationHandler {
+                        try await pipeline.run()
+                    } onCancel: {
+                        pipeline.stop()
+                    }
+                }
+                var digest: String?
+                for try await result in group where result != nil {
+                    digest = result
+                    group.cancelAll()
+                }
+                return digest!  // the pipeline returns its digest or throws
             }
-            reporter.cancel()
-            _ = await reporter.value
         } catch {
-            reporter.cancel()
-            _ = await reporter.value
             // Keep what was finished so --resume continues from here.
             let watermark = max(resumeFrom, tracker.watermark)
-            await BlockingWork.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
+            await OffPool.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
             throw error
         }
         let capacity = capacity
-        try await BlockingWork.run {
+        try await OffPool.run {
             try image.flush()
             try image.setMetadata(ImportMetadata.checkpoint, to: String(capacity))
             try image.setMetadata(ImportMetadata.digest, to: digest)
@@ -284,7 +295,7 @@ public struct DiskImporter: Sendable {
             }
         }
         let snapshotName = options.snapshotName
-        try await BlockingWork.run {
+        try await OffPool.run {
             try image.setMetadata(ImportMetadata.importedAt, to: ISO8601DateFormatter().string(from: Date()))
             if let snapshotName { try image.createSnapshot(snapshotName) }
             // Last: only now does the image count as a finished import.

@@ -1,3 +1,4 @@
+import BlockingCalls
 import Ceph
 import Foundation
 import Libvirt
@@ -26,7 +27,11 @@ final class JobRunner: Sendable {
     let environment: JobEnvironment
     let scheduler: JobScheduler
     let logger: Logger
+    /// Held only to change or copy the record, never across its write: progress reports of
+    /// the import's readers take it too.
     private let job: Mutex<Job>
+    /// Orders the record's writes (steps, heartbeat, end) so the latest state lands last.
+    private let writes: OffPool.Lane
     private let interruption = Mutex<Interruption?>(nil)
     /// Bytes each disk had reported, for the bytes-imported counter.
     private let reported = Mutex<[Int: UInt64]>([:])
@@ -41,27 +46,59 @@ final class JobRunner: Sendable {
         self.scheduler = scheduler
         self.logger = logger
         self.job = Mutex(job)
+        writes = OffPool.Lane(label: "ferry.job.\(lease.id)")
         self.onImported = onImported
     }
 
     var current: Job { job.withLock { $0 } }
 
-    /// Every librados and libvirt call below runs as `BlockingWork`: a worker inside `ferry
-    /// serve` shares the cooperative pool with the API's request handlers.
+    /// Every librados and libvirt call below runs off the cooperative pool (`OffPool`): a
+    /// worker inside `ferry serve` shares that pool with the API's request handlers.
     func run() async -> Outcome {
-        let work = Task { try await self.steps() }
-        let heartbeat = Task { await self.beat(work: work) }
         let result = await withTaskCancellationHandler {
-            await work.result
+            await withTaskGroup(of: Child.self) { group -> Result<Void, any Error> in
+                group.addTask {
+                    do {
+                        try await self.steps()
+                        return .steps(.success(()))
+                    } catch {
+                        return .steps(.failure(error))
+                    }
+                }
+                group.addTask {
+                    await self.beat()
+                    return .heartbeat
+                }
+                var result: Result<Void, any Error> = .success(())
+                for await child in group {
+                    switch child {
+                    case .steps(let outcome):
+                        result = outcome
+                        group.cancelAll()  // the heartbeat
+                    case .heartbeat:
+                        // It returns early only after interrupting: stop the steps.
+                        if interruption.withLock({ $0 }) != nil { group.cancelAll() }
+                    }
+                }
+                return result
+            }
         } onCancel: {
-            interrupt(.shutdown, work: work)
+            // Cancelling this task cancels both children; this says why.
+            _ = interrupt(.shutdown)
         }
-        heartbeat.cancel()
-        _ = await heartbeat.value
-        return await BlockingWork.run {
-            defer { self.lease.release() }
-            return self.finish(result)
+        let record = try? await writes.run { self.end(result) }
+        let outcome = (record?.outcome) ?? .leaseLost
+        if let job = record?.job {
+            logger.info(
+                "job \(outcome)", metadata: ["job": "\(lease.id)", "state": "\(job.state.rawValue)", "error": "\(job.error ?? "")"])
         }
+        return outcome
+    }
+
+    /// What the two children of `run` come back with.
+    private enum Child: Sendable {
+        case steps(Result<Void, any Error>)
+        case heartbeat
     }
 
     // MARK: Steps
@@ -69,11 +106,11 @@ final class JobRunner: Sendable {
     private func steps() async throws {
         let spec = current.spec
         try await enter(.inspect, "inspecting \(spec.source)")
-        let inventory = try await BlockingWork.run { try self.placementInventory(for: spec) }
+        let inventory = try await OffPool.run { try self.placementInventory(for: spec) }
         var request = try spec.migrationRequest(environment: environment, inventory: inventory)
         request.replace = current.registered
         let migration = VMMigration(cluster: environment.cluster, request: request)
-        let prepared = try await BlockingWork.run { try migration.prepare() }
+        let prepared = try await OffPool.run { try migration.prepare() }
         try await update { job in
             job.node = prepared.node.name
             job.domain = prepared.definition.name
@@ -104,14 +141,14 @@ final class JobRunner: Sendable {
         try Task.checkCancellation()
 
         try await enter(.register, "defining domain \(prepared.definition.name) on \(prepared.node.name)")
-        let registration = try await BlockingWork.run { try migration.register(prepared) }
+        let registration = try await OffPool.run { try migration.register(prepared) }
         try await update { job in
             job.registered = true
             job.note("domain \(registration.domainName) (uuid \(registration.uuid)) defined on \(prepared.node.name)")
         }
         if spec.start {
             try await enter(.start, "starting \(registration.domainName)")
-            try await BlockingWork.run { try registration.domain.start() }
+            try await OffPool.run { try registration.domain.start() }
         }
     }
 
@@ -130,20 +167,13 @@ final class JobRunner: Sendable {
 
     private func enter(_ step: JobStep, _ message: String) async throws {
         logger.info("\(message)", metadata: ["job": "\(lease.id)", "step": "\(step.rawValue)"])
-        try await update { job in
-            job.step = step
-            job.note(message)
-        }
+        try await update { job in job.enter(step, message) }
     }
 
     /// Changes the record and writes it at once (fenced by the lease).
     private func update(_ change: @escaping @Sendable (inout Job) -> Void) async throws {
-        try await BlockingWork.run {
-            try self.job.withLock { job in
-                change(&job)
-                try self.lease.write(job)
-            }
-        }
+        job.withLock { change(&$0) }
+        try await writes.run { try self.lease.write(self.current) }
     }
 
     private func progress(disk index: Int, _ snapshot: ImportProgress.Snapshot) {
@@ -158,34 +188,35 @@ final class JobRunner: Sendable {
             job.disks[index].totalBytes = snapshot.totalBytes
             job.disks[index].doneBytes = snapshot.doneBytes
             job.disks[index].bytesPerSecond = snapshot.bytesPerSecond
-            // Once every byte is written the importer flushes and reads the image back.
-            if job.step == .importDisks, job.disks.allSatisfy({ $0.totalBytes > 0 && $0.doneBytes >= $0.totalBytes }) {
-                job.step = .verify
-                job.note("all disks written; reading the images back to verify them")
-            }
+            job.enterVerifyWhenWritten()
         }
     }
 
     // MARK: Heartbeat
 
-    private func beat(work: Task<Void, any Error>) async {
+    /// Renews the lease, writes the record and looks for a cancel request until cancelled;
+    /// returns early after interrupting the job (cancel requested, lease lost).
+    private func beat() async {
         let interval = environment.leaseDuration / 3
         while !Task.isCancelled {
             try? await Task.sleep(for: min(interval, .seconds(2)))
             if Task.isCancelled { return }
-            let beat = await BlockingWork.run { () -> Result<Bool, any Error> in
-                Result {
+            let beat: Result<Bool, any Error>
+            do {
+                beat = .success(try await writes.run {
                     guard try self.lease.renew() else { throw JobStoreError(.leaseLost, "lease \(self.lease.id) lapsed") }
                     let cancel = try self.lease.store.cancelRequested(self.lease.id)
-                    try self.job.withLock { try self.lease.write($0) }
+                    try self.lease.write(self.current)
                     return cancel
-                }
+                })
+            } catch {
+                beat = .failure(error)
             }
             switch beat {
             case .success(let cancelRequested):
-                if cancelRequested { interrupt(.cancelRequested, work: work) }
+                if cancelRequested, interrupt(.cancelRequested) { return }
             case .failure(let error as JobStoreError) where error.code == .leaseLost:
-                interrupt(.leaseLost, work: work)
+                _ = interrupt(.leaseLost)
                 return
             case .failure(let error):
                 // A missed beat is not fatal: the lease outlives two of them.
@@ -194,72 +225,50 @@ final class JobRunner: Sendable {
         }
     }
 
-    private func interrupt(_ reason: Interruption, work: Task<Void, any Error>) {
-        let first = interruption.withLock { current in
+    /// Records why the job is interrupted; only the first reason counts.
+    /// - Returns: true when `reason` is the one recorded.
+    private func interrupt(_ reason: Interruption) -> Bool {
+        interruption.withLock { current in
             if current == nil { current = reason }
             return current == reason
         }
-        if first { work.cancel() }
     }
 
     // MARK: Ending
 
-    private func finish(_ result: Result<Void, any Error>) -> Outcome {
+    /// Records how the run ended and gives the lease back; on the writes' lane, after both
+    /// children of `run` have returned.
+    private func end(_ result: Result<Void, any Error>) -> (outcome: Outcome, job: Job?) {
+        defer { lease.release() }
         let reason = interruption.withLock { $0 }
         if reason == .leaseLost {
             logger.warning("lease lost; another worker owns the job now", metadata: ["job": "\(lease.id)"])
-            return .leaseLost
+            return (.leaseLost, nil)
         }
-        let outcome: Outcome
-        do {
-            outcome = try job.withLock { job -> Outcome in
-                let outcome: Outcome
-                job.disks = job.disks.map { var disk = $0; disk.bytesPerSecond = 0; return disk }
-                switch (result, reason) {
-                case (.success, _):
-                    job.state = .done
-                    job.step = nil
-                    job.finishedAt = Date()
-                    job.error = nil
-                    job.note("done")
-                    outcome = .done
-                case (.failure, .cancelRequested?):
-                    job.state = .cancelled
-                    job.finishedAt = Date()
-                    job.note("cancelled by an admin during \(job.step?.rawValue ?? "start"); images keep their checkpoints")
-                    outcome = .cancelled
-                case (.failure, .shutdown?):
-                    // Not the job's fault: give the attempt back.
-                    job.state = .queued
-                    job.attempts = max(0, job.attempts - 1)
-                    job.note("worker \(job.worker ?? "?") shut down; the job continues from its checkpoints on the next worker")
-                    outcome = .requeued
-                case (.failure(let error), _):
-                    let text = String(describing: error)
-                    job.error = text
-                    if FailureKind.of(error) == .transient, job.attempts < job.maxAttempts {
-                        let delay = environment.backoff(afterAttempt: job.attempts)
-                        job.state = .queued
-                        job.notBefore = Date().addingTimeInterval(Double(delay.components.seconds))
-                        job.note("transient failure in \(job.step?.rawValue ?? "start"), retrying in \(delay.components.seconds) s: \(text)")
-                        outcome = .retryLater
-                    } else {
-                        job.state = .failed
-                        job.finishedAt = Date()
-                        job.note("failed in \(job.step?.rawValue ?? "start"): \(text)")
-                        outcome = .failed
-                    }
-                }
-                try lease.write(job, clearCancel: outcome == .cancelled)
-                return outcome
+        let outcome: Outcome = job.withLock { job in
+            switch (result, reason) {
+            case (.success, _):
+                job.finishDone()
+                return .done
+            case (.failure, .cancelRequested?):
+                job.finishCancelledOnRequest()
+                return .cancelled
+            case (.failure, .shutdown?):
+                job.requeueAfterShutdown()
+                return .requeued
+            case (.failure(let error), _):
+                let retry = FailureKind.of(error) == .transient && job.attempts < job.maxAttempts
+                job.fail(String(describing: error), retryAfter: retry ? environment.backoff(afterAttempt: job.attempts) : nil)
+                return retry ? .retryLater : .failed
             }
-        } catch {
-            logger.error("could not record the end of the job: \(error)", metadata: ["job": "\(lease.id)"])
-            return .leaseLost
         }
         let record = current
-        logger.info(
-            "job \(outcome)", metadata: ["job": "\(lease.id)", "state": "\(record.state.rawValue)", "error": "\(record.error ?? "")"])
-        return outcome
+        do {
+            try lease.write(record, clearCancel: outcome == .cancelled)
+        } catch {
+            logger.error("could not record the end of the job: \(error)", metadata: ["job": "\(lease.id)"])
+            return (.leaseLost, nil)
+        }
+        return (outcome, record)
     }
 }

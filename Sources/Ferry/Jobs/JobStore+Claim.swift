@@ -53,16 +53,7 @@ extension JobStore {
                 lease.release()
                 continue
             }
-            let takeover = job.state == .running
-            job.attempts += 1
-            job.note(
-                takeover
-                    ? "taken over by \(worker) after the lease of \(job.worker ?? "its worker") lapsed (attempt \(job.attempts))"
-                    : "claimed by \(worker) (attempt \(job.attempts) of \(job.maxAttempts))")
-            job.state = .running
-            job.worker = worker
-            job.startedAt = job.startedAt ?? Date()
-            job.notBefore = nil
+            job.claim(by: worker)
             return .claimed(lease, try writeRecord(job, ownership: .takenBy(cookie)))
         }
         return .nothingRunnable

@@ -104,9 +104,7 @@ public final class JobStore: Sendable {
         if let updated = try withAdminLease(id, { job -> Job? in
             guard !job.state.isFinal else { return nil }
             var job = job
-            job.state = .cancelled
-            job.finishedAt = Date()
-            job.note("cancelled by an admin" + (job.disks.isEmpty ? "" : "; images keep their import checkpoint"))
+            job.cancelByAdmin()
             return job
         }) {
             return updated
@@ -126,12 +124,7 @@ public final class JobStore: Sendable {
         guard let updated = try withAdminLease(id, { job -> Job? in
             guard job.state == .failed || job.state == .cancelled else { return nil }
             var job = job
-            job.state = .queued
-            job.attempts = 0
-            job.error = nil
-            job.notBefore = nil
-            job.finishedAt = nil
-            job.note("queued again by an admin")
+            job.requeueByAdmin()
             return job
         }) else {
             throw JobStoreError(.busy, "job \(id) is held by a worker right now; try again in a moment")

@@ -1,3 +1,4 @@
+import BlockingCalls
 import Foundation
 import Logging
 
@@ -48,10 +49,10 @@ public final class JobWorker: Sendable {
 
     private func slotLoop(_ slot: Int, until finished: (@Sendable () throws -> Bool)?) async {
         while !Task.isCancelled {
-            if let finished, await BlockingWork.run({ (try? finished()) == true }) { return }
+            if let finished, await OffPool.run({ (try? finished()) == true }) { return }
             let attempt: ClaimAttempt
             do {
-                attempt = try await BlockingWork.run {
+                attempt = try await OffPool.run {
                     try self.store.attemptClaim(
                         worker: self.name, scheduler: self.scheduler, leaseDuration: self.environment.leaseDuration)
                 }
