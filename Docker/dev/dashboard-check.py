@@ -129,7 +129,12 @@ ROWS = """JSON.stringify({hash: location.hash, message: document.getElementById(
 
 
 def page_state(browser, session):
+    """What the page shows, or None while its document is not there yet: evaluated right
+    after navigating, the expression can run against about:blank and throw (seen once in a
+    full CI run: the reply then has no "value")."""
     result = browser.call("Runtime.evaluate", {"expression": ROWS, "returnByValue": True}, session)
+    if "exceptionDetails" in result or "value" not in result["result"]:
+        return None
     return json.loads(result["result"]["value"])
 
 
@@ -137,7 +142,7 @@ def wait_for(browser, session, what, predicate, timeout):
     deadline = time.monotonic() + timeout
     while True:
         state = page_state(browser, session)
-        if predicate(state):
+        if state is not None and predicate(state):
             return state
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out after {timeout}s waiting for {what}; the page shows {json.dumps(state)}")
