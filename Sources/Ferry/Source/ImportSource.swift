@@ -88,7 +88,7 @@ public struct ImportSource: Sendable {
             let stream = try SequentialSource(try access.openSequential(location), length: length, member: member)
             return ImportSource(stream: stream, name: name, identity: identity(path, member, stream.capacity))
         }
-        let disk = try SourceStorage.openDisk(path, member: member, options: options)
+        let disk = try SourceStorage.openDisk(path, member: member, kind: kind, access: access, options: options)
         return ImportSource(disk: disk, name: name, identity: identity(path, member, disk.capacity))
     }
 

@@ -36,9 +36,16 @@ public struct SourceStorage: Sendable {
     public static func openDisk(_ path: String, member: String? = nil, options: OpenOptions = .init())
         throws(VMDKError) -> VirtualDisk
     {
-        let access = try access(for: path, options: options)
-        let archive = member != nil ? true : try SourceKind.of(path) == .ova
-        if archive {
+        let kind = member != nil ? .ova : try SourceKind.of(path)
+        return try openDisk(path, member: member, kind: kind, access: access(for: path, options: options), options: options)
+    }
+
+    /// The same, for a caller that already told the kind and chose the access (the opener),
+    /// so the file's head is not read again.
+    static func openDisk(
+        _ path: String, member: String?, kind: SourceKind, access: any FileAccess, options: OpenOptions
+    ) throws(VMDKError) -> VirtualDisk {
+        if member != nil || kind == .ova {
             return try VirtualDisk.open(ova: path, member: member, access: access, options: options)
         }
         return try VirtualDisk.open(path, access: access, options: options)
