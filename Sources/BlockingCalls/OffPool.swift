@@ -16,17 +16,19 @@ public enum OffPool {
     /// Dispatch's pool grows threads as work blocks; the cooperative pool never does.
     static let queue = DispatchQueue(label: "ferry.blocking", attributes: .concurrent)
 
-    /// Runs `body` on a Dispatch thread and resumes with its result.
+    /// Runs `body` on a Dispatch thread and resumes with its result. The error type is kept
+    /// (`CephError`, `LibvirtError`, `Never`), so the Ceph and Libvirt façades stay typed.
     /// - Throws: what `body` throws.
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let work = Work(body)
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: work.perform()) }
+    public static func run<T: Sendable, Failure: Error>(
+        _ body: @escaping @Sendable () throws(Failure) -> T
+    ) async throws(Failure) -> T {
+        let work = Work<Result<T, Failure>> { () -> Result<T, Failure> in
+            do throws(Failure) { return .success(try body()) } catch { return .failure(error) }
         }
-    }
-
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        try! await run { () throws -> T in body() }
+        let result = await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: try! work.perform().get()) }
+        }
+        return try result.get()
     }
 
     /// Like `run`, but gives up waiting after `timeout`, for a caller that must answer anyway

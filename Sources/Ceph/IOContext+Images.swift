@@ -44,13 +44,13 @@ extension IOContext {
     public func withImage<T>(
         _ name: String, readOnly: Bool = false, _ body: (RBDImage) async throws -> T
     ) async throws -> T {
-        let image = try openImage(name, readOnly: readOnly)
+        let image = try await openImage(name, readOnly: readOnly)
         do {
             let result = try await body(image)
-            try image.close()
+            try await image.close()
             return result
         } catch {
-            try? image.close()
+            try? await image.close()
             throw error
         }
     }

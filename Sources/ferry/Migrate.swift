@@ -104,7 +104,7 @@ extension FerryCommand {
                 inventory: inventory, plan: plan, datastores: DatastoreMap(try Self.datastoreMap(datastore)),
                 importOptions: importOptions, replace: replace, start: start)
             let migration = VMMigration(cluster: cluster, request: request)
-            let prepared = try migration.prepare()
+            let prepared = try await migration.prepare()
             Output.standardError(Self.describe(prepared))
             if dryRun {
                 Output.standardOutput(prepared.definition.xml + "\n")

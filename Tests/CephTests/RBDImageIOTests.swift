@@ -23,7 +23,7 @@ struct RBDImageIOTests {
                     }
                     try await group.waitForAll()
                 }
-                try image.flush()
+                try await image.flush()
 
                 let readBack = TestBuffer(count: chunk * chunkCount)
                 let read = try await image.read(into: readBack.bytes, at: 0)
@@ -78,9 +78,9 @@ struct RBDImageIOTests {
     @Test("writing to a closed image fails instead of crashing")
     func closedImage() async throws {
         try await withScratchImage(size: 1 << 20) { pool, name in
-            let image = try pool.openImage(name)
-            try image.close()
-            try image.close()  // idempotent
+            let image = try await pool.openImage(name)
+            try await image.close()
+            try await image.close()  // idempotent
             let buffer = TestBuffer(count: 512)
             let error = try await #require(throws: CephError.self) {
                 try await image.write(UnsafeRawBufferPointer(buffer.bytes), at: 0)

@@ -13,7 +13,7 @@ func withScratchImage<T>(
     let cluster = try connectTestCluster()
     let pool = try cluster.ioContext(pool: TestEnvironment.pool)
     let name = TestEnvironment.uniqueName("ceph-test")
-    try pool.createImage(name, size: size, options: options)
+    try await pool.createImage(name, size: size, options: options)
     defer { try? pool.removeImage(name, purgingSnapshots: true) }
     return try await body(pool, name)
 }

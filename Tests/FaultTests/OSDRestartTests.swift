@@ -33,9 +33,9 @@ struct OSDRestartTests {
         var started = false
         for _ in 0..<600 where !started && importer.isRunning {
             try await Task.sleep(for: .milliseconds(50))
-            if let image = try? pool.openImage(name, readOnly: true) {
-                started = ((try? image.metadata("ferry.checkpoint")) ?? nil) != nil
-                try image.close()
+            if let image = try? await pool.openImage(name, readOnly: true) {
+                started = await ((try? image.metadata("ferry.checkpoint")) ?? nil) != nil
+                try await image.close()
             }
         }
         #expect(started, "the import did not get going")

@@ -106,16 +106,16 @@ struct CommandLineTests {
         var checkpoint: UInt64 = 0
         for _ in 0..<600 where checkpoint == 0 && victim.isRunning {
             try await Task.sleep(for: .milliseconds(50))
-            if let image = try? pool.openImage(name, readOnly: true) {
-                checkpoint = UInt64((try? image.metadata("ferry.checkpoint")) ?? nil ?? "0") ?? 0
-                try image.close()
+            if let image = try? await pool.openImage(name, readOnly: true) {
+                checkpoint = await UInt64((try? image.metadata("ferry.checkpoint")) ?? nil ?? "0") ?? 0
+                try await image.close()
             }
         }
         victim.kill()
         _ = victim.wait()
         #expect(checkpoint > 0 && checkpoint < 640 << 20, "the import was not interrupted mid-way")
         try await pool.withImage(name) { image async throws in
-            #expect(try image.metadata("ferry.state") == "importing")
+            #expect(try await image.metadata("ferry.state") == "importing")
         }
 
         let refused = try FerryRun.run(["import-disk", path, spec] + common)
@@ -126,7 +126,7 @@ struct CommandLineTests {
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(try ImportFixtures.imageDigest(spec, in: directory) == ImportFixtures.oracleDigest(path, in: directory))
         try await pool.withImage(name) { image async throws in
-            #expect(try image.metadata("ferry.state") == "complete")
+            #expect(try await image.metadata("ferry.state") == "complete")
         }
     }
 }

@@ -39,15 +39,15 @@ struct DiskImporterTests {
         #expect(try ImportFixtures.imageDigest("\(pool.pool)/\(name)", in: directory)
                 == ImportFixtures.oracleDigest(path, in: directory))
         try await pool.withImage(name) { image async throws in
-            #expect(try image.metadata("ferry.state") == "complete")
-            #expect(try image.metadata("ferry.checkpoint") == nil)
-            #expect(try image.metadata("ferry.digest") == result.digest)
-            #expect(try image.snapshots().map(\.name) == ["ferry-imported"])
+            #expect(try await image.metadata("ferry.state") == "complete")
+            #expect(try await image.metadata("ferry.checkpoint") == nil)
+            #expect(try await image.metadata("ferry.digest") == result.digest)
+            #expect(try await image.snapshots().map(\.name) == ["ferry-imported"])
             // The digest really depends on the content: one flipped byte changes it.
             let verifier = ImageVerifier(image: image, capacity: disk.capacity, objectSize: 4 << 20, readers: 2)
             #expect(try await verifier.digest() == result.digest)
             // The verifier reads the objects that exist: the five the fixture's data touches.
-            let extents = try image.allocatedExtents(in: 0..<disk.capacity, wholeObject: true)
+            let extents = try await image.allocatedExtents(in: 0..<disk.capacity, wholeObject: true)
             let objects = Set(extents.flatMap { Array(($0.lowerBound >> 22)..<(($0.upperBound + (4 << 20) - 1) >> 22)) })
             #expect(objects == [0, 1, 5, 15, 23])
             let flipped = TestBuffer([0xFF])
@@ -76,10 +76,10 @@ struct DiskImporterTests {
                                  options: options)
         await #expect(throws: VMDKError.self) { try await first.run() }
         try await pool.withImage(name) { image async throws in
-            #expect(try image.metadata("ferry.state") == "importing")
-            let checkpoint = try #require(try image.metadata("ferry.checkpoint").flatMap(UInt64.init))
+            #expect(try await image.metadata("ferry.state") == "importing")
+            let checkpoint = try #require(try await image.metadata("ferry.checkpoint").flatMap(UInt64.init))
             #expect(checkpoint == 16 << 20)
-            #expect(try image.snapshots().isEmpty)
+            #expect(try await image.snapshots().isEmpty)
         }
 
         // Without --resume the unfinished image is refused, not overwritten.
@@ -187,6 +187,6 @@ struct DiskImporterTests {
             source: ImportSource(disk: disk, name: path, identity: "x"), pool: pool, imageName: name,
                                    options: ImportOptions()).run()
         }
-        #expect(try pool.imageExists(name) == false)
+        #expect(try await pool.imageExists(name) == false)
     }
 }

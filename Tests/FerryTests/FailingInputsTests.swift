@@ -33,9 +33,9 @@ struct FailingInputsTests {
         #expect(result.standardError.contains("flat-flat.vmdk"), "\(result.standardError)")
         #expect(result.standardError.contains("truncated"))
         #expect(result.standardError.split(separator: "\n").count == 1)
-        let opened = try pool.openImage(image, readOnly: true)
-        #expect(try opened.metadata("ferry.state") == "importing")
-        try opened.close()
+        let opened = try await pool.openImage(image, readOnly: true)
+        #expect(try await opened.metadata("ferry.state") == "importing")
+        try await opened.close()
     }
 
     @Test("monitors that do not answer give one clear line within the configured timeout, not a hang")

@@ -53,14 +53,14 @@ struct MigrateCommandTests {
         let dryRun = try FerryRun.run(arguments + ["--dry-run"])
         #expect(dryRun.status == 0, "\(dryRun.standardError)")
         #expect(dryRun.standardOutput.contains("<mac address='00:50:56:01:02:03'/>"))
-        #expect(try pool.imageExists(images[0]) == false, "a dry run must not import")
-        #expect(try hypervisor.domain(named: vmName) == nil, "a dry run must not define")
+        #expect(try await pool.imageExists(images[0]) == false, "a dry run must not import")
+        #expect(try await hypervisor.domain(named: vmName) == nil, "a dry run must not define")
 
         let run = try FerryRun.run(arguments + ["--start"])
         #expect(run.status == 0, "\(run.standardError)")
-        let domain = try #require(try hypervisor.domain(named: vmName))
-        #expect(try domain.isActive())
-        let xml = try domain.xml(inactive: true)
+        let domain = try #require(try await hypervisor.domain(named: vmName))
+        #expect(try await domain.isActive())
+        let xml = try await domain.xml(inactive: true)
         #expect(xml.contains("<mac address='00:50:56:01:02:03'/>"))
         #expect(xml.contains("name='\(TestEnvironment.pool)/\(images[0])'"))
         #expect(xml.contains("name='\(TestEnvironment.pool)/\(images[1])'"))
@@ -131,8 +131,8 @@ struct MigrateCommandTests {
             "--network", "VM Network=bridge:\(bridge)", "--serial-log", serialLog, "--start",
         ])
         #expect(run.status == 0, "\(run.standardError)")
-        let domain = try #require(try hypervisor.domain(named: vmName))
-        #expect(try domain.xml(inactive: true).contains("<mac address='00:50:56:0a:0b:0c'/>"))
+        let domain = try #require(try await hypervisor.domain(named: vmName))
+        #expect(try await domain.xml(inactive: true).contains("<mac address='00:50:56:0a:0b:0c'/>"))
         var output = ""
         for _ in 0..<120 where !output.contains(marker) {
             try await Task.sleep(for: .milliseconds(500))
@@ -176,11 +176,11 @@ struct MigrateCommandTests {
         #expect(run.standardError.contains("disk1.vmdk"), "\(run.standardError)")
         #expect(run.standardError.lowercased().contains("manifest"), "\(run.standardError)")
         // The stream path created the image before the mismatch could be known: it must not look finished.
-        let image = try pool.openImage("\(vmName)-disk0", readOnly: true)
+        let image = try await pool.openImage("\(vmName)-disk0", readOnly: true)
         defer { try? image.close() }
-        #expect(try image.metadata("ferry.state") == "importing")
-        #expect(try image.snapshots().isEmpty)
-        #expect(try hypervisor.domain(named: vmName) == nil)
+        #expect(try await image.metadata("ferry.state") == "importing")
+        #expect(try await image.snapshots().isEmpty)
+        #expect(try await hypervisor.domain(named: vmName) == nil)
     }
 
     /// A Linux bridge for the test VM's NIC to attach to when it starts; the caller deletes it.

@@ -50,8 +50,8 @@ struct StreamResumeTests {
             options: options)
         await #expect(throws: VMDKError.self) { try await first.run() }
         let checkpoint = try await pool.withImage(name) { image async throws in
-            #expect(try image.metadata("ferry.state") == "importing")
-            return try #require(try image.metadata("ferry.checkpoint").flatMap(UInt64.init))
+            #expect(try await image.metadata("ferry.state") == "importing")
+            return try #require(try await image.metadata("ferry.checkpoint").flatMap(UInt64.init))
         }
         #expect(checkpoint >= 4 << 20 && checkpoint % (4 << 20) == 0, "checkpoint \(checkpoint)")
         #expect(checkpoint < 16 << 20)

@@ -15,12 +15,12 @@ struct RBDBootTests {
 
         let name = TestEnvironment.uniqueName("ferry-boot")
         let marker = "FERRY-BOOT-OK \(name)"
-        try pool.createImage(name, size: 4 << 20)
+        try await pool.createImage(name, size: 4 << 20)
         defer { try? pool.removeImage(name) }
         try await pool.withImage(name) { image in
             let sector = TestBuffer(BootSector.printing(marker))
             try await image.write(UnsafeRawBufferPointer(sector.bytes), at: 0)
-            try image.flush()
+            try await image.flush()
         }
 
         let secretUUID = UUID().uuidString.lowercased()
@@ -31,14 +31,14 @@ struct RBDBootTests {
 
         let serialLog = "\(try TestEnvironment.clusterDirectory())/\(name)-serial.log"
         defer { try? FileManager.default.removeItem(atPath: serialLog) }
-        let domain = try hypervisor.defineDomain(
+        let domain = try await hypervisor.defineDomain(
             xml: LibvirtFixtures.rbdDomainXML(
                 name: name, pool: TestEnvironment.pool, image: name, monitors: try cluster.monitors(),
                 user: cluster.configuration.userID, secretUUID: secretUUID, serialLog: serialLog))
         defer { try? domain.undefine() }
-        try domain.start()
+        try await domain.start()
         defer { try? domain.destroy() }
-        #expect(try domain.isActive())
+        #expect(try await domain.isActive())
 
         var output = ""
         for _ in 0..<120 where !output.contains(marker) {

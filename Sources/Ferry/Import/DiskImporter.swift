@@ -46,8 +46,8 @@ public struct DiskImporter: Sendable {
     public func run(
         window shared: ImportWindow? = nil, report: @escaping @Sendable (ImportProgress.Snapshot) -> Void = { _ in }
     ) async throws -> ImportResult {
-        // Every synchronous librbd call of an import runs off the cooperative pool (`OffPool`):
-        // imports run beside the API's request handlers in `ferry serve`.
+        // Every librbd control call below is the Ceph module's async form, which runs off the
+        // cooperative pool: imports run beside the API's request handlers in `ferry serve`.
         if options.resume, !source.isResumable { throw ImportSource.resumeRefusal }
         // A disk is fully validated (tables, chain, bounds) before anything is created; a
         // stream as far as its header and the metadata before its first grain. The window is
@@ -57,16 +57,15 @@ public struct DiskImporter: Sendable {
         let target: Target
         let window: ImportWindow
         do {
-            (map, target, window) = try await OffPool.run {
-                () throws -> ([AllocationRun], Target, ImportWindow) in
-                var map: [AllocationRun] = []
-                if case .disk(let disk) = source.reader { map = try disk.allocationMap() }
-                let (objectSize, order) = try plannedObjectSize()
-                let window = ImportWindow.serving(
-                    [objectSize, streamGrainSize], shared: shared, buffers: options.writeWindow + options.readers,
-                    maxBytesPerSecond: options.maxBytesPerSecond)
-                if let finished = try completedImport() { return (map, .finished(finished), window) }
-                return (map, .opened(try openTarget(order: order)), window)
+            map = try await source.allocationMap()
+            let (objectSize, order) = try await plannedObjectSize()
+            window = ImportWindow.serving(
+                [objectSize, streamGrainSize], shared: shared, buffers: options.writeWindow + options.readers,
+                maxBytesPerSecond: options.maxBytesPerSecond)
+            if let finished = try await completedImport() {
+                target = .finished(finished)
+            } else {
+                target = .opened(try await openTarget(order: order))
             }
         } catch {
             throw ImportError.explainingFullPool(error, image: spec)
@@ -77,41 +76,37 @@ public struct DiskImporter: Sendable {
         case .opened(let opened): image = opened
         }
         do {
-            let resume = options.resume
-            let (objectSize, resumeFrom) = try await OffPool.run { () throws -> (UInt64, UInt64) in
-                let checkpoint = resume ? try image.metadata(ImportMetadata.checkpoint) : nil
-                return (try image.stat().objectSize, checkpoint.flatMap { UInt64($0) } ?? 0)
-            }
+            let checkpoint = options.resume ? try await image.metadata(ImportMetadata.checkpoint) : nil
+            let resumeFrom = checkpoint.flatMap { UInt64($0) } ?? 0
+            let objectSize = try await image.stat().objectSize
             let result = try await importInto(
                 image, map: map, objectSize: objectSize, resumeFrom: resumeFrom, window: window, report: report)
-            try await OffPool.run { try image.close() }
+            try await image.close()
             return result
         } catch {
-            await OffPool.run { try? image.close() }
+            try? await image.close()
             throw ImportError.explainingFullPool(error, image: spec)
         }
     }
 
     /// The largest buffer this import needs: its image's object size and, for a stream, its
     /// grain size. Learnt without creating anything, so a window can be chosen first.
-    /// Blocking (librbd and librados calls).
     /// - Throws: `CephError` when the pool cannot be read.
-    func requiredBufferSize() throws -> UInt64 {
-        max(try plannedObjectSize().bytes, streamGrainSize)
+    func requiredBufferSize() async throws -> UInt64 {
+        max(try await plannedObjectSize().bytes, streamGrainSize)
     }
 
     /// The object size the image has (when it exists: resuming, or about to be refused) or
     /// will have: `--object-size`, else the order `rbd create` would pick in this pool.
     /// `order` is what the image is then created with, so the window and the image agree
     /// even if the cluster's default changed in between.
-    private func plannedObjectSize() throws -> (bytes: UInt64, order: Int) {
-        if try pool.imageExists(imageName) {
-            let image = try pool.openImage(imageName, readOnly: true)
-            defer { try? image.close() }
-            let info = try image.stat()
+    private func plannedObjectSize() async throws -> (bytes: UInt64, order: Int) {
+        if try await pool.imageExists(imageName) {
+            let info = try await pool.withImage(imageName, readOnly: true) { try await $0.stat() }
             return (info.objectSize, info.order)
         }
-        let order = try options.image.order ?? pool.defaultImageOrder()
+        var order = options.image.order ?? 0
+        if options.image.order == nil { order = try await pool.defaultImageOrder() }
         return (1 << UInt64(order), order)
     }
 
@@ -127,47 +122,54 @@ public struct DiskImporter: Sendable {
     }
 
     /// Creates the image, or reopens an unfinished one of the same source when resuming.
-    private func openTarget(order: Int) throws -> RBDImage {
-        if try pool.imageExists(imageName) {
-            let image = try pool.openImage(imageName)
+    private func openTarget(order: Int) async throws -> RBDImage {
+        if try await pool.imageExists(imageName) {
+            let image = try await pool.openImage(imageName)
             do {
-                try checkResumable(image)
+                try await checkResumable(image)
                 return image
             } catch {
-                try? image.close()
+                try? await image.close()
                 throw error
             }
         }
         var settings = options.image
         settings.order = order
-        try pool.createImage(imageName, size: capacity, options: settings)
-        let image = try pool.openImage(imageName)
-        try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.importing.rawValue)
-        try image.setMetadata(ImportMetadata.source, to: sourceName)
-        try image.setMetadata(ImportMetadata.sourceIdentity, to: sourceIdentity)
-        try image.setMetadata(ImportMetadata.version, to: FerryVersion.string)
+        try await pool.createImage(imageName, size: capacity, options: settings)
+        let image = try await pool.openImage(imageName)
+        do {
+            try await image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.importing.rawValue)
+            try await image.setMetadata(ImportMetadata.source, to: sourceName)
+            try await image.setMetadata(ImportMetadata.sourceIdentity, to: sourceIdentity)
+            try await image.setMetadata(ImportMetadata.version, to: FerryVersion.string)
+        } catch {
+            try? await image.close()
+            throw error
+        }
         return image
     }
 
     /// With `resume`, an image that already holds a completed import of this very source is
     /// the result: re-running a migration after a later step failed must not copy again.
-    private func completedImport() throws -> ImportResult? {
-        guard options.resume, try pool.imageExists(imageName) else { return nil }
-        let image = try pool.openImage(imageName, readOnly: true)
-        defer { try? image.close() }
-        guard try image.metadata(ImportMetadata.state) == ImportMetadata.State.complete.rawValue,
-            try image.metadata(ImportMetadata.sourceIdentity) == sourceIdentity,
-            let digest = try image.metadata(ImportMetadata.digest)
-        else { return nil }
+    private func completedImport() async throws -> ImportResult? {
+        guard options.resume, try await pool.imageExists(imageName) else { return nil }
+        let (state, identity, digest) = try await pool.withImage(imageName, readOnly: true) { image in
+            (
+                try await image.metadata(ImportMetadata.state), try await image.metadata(ImportMetadata.sourceIdentity),
+                try await image.metadata(ImportMetadata.digest)
+            )
+        }
+        guard state == ImportMetadata.State.complete.rawValue, identity == sourceIdentity, let digest else { return nil }
         return ImportResult(
             image: spec, capacity: capacity, allocatedBytes: 0, writtenBytes: 0, resumedFromOffset: capacity,
             elapsedSeconds: 0, verified: false, snapshot: options.snapshotName, digest: digest)
     }
 
-    private func checkResumable(_ image: RBDImage) throws {
-        let state = try image.metadata(ImportMetadata.state)
+    private func checkResumable(_ image: RBDImage) async throws {
+        let state = try await image.metadata(ImportMetadata.state)
         if state == ImportMetadata.State.complete.rawValue {
-            throw ImportError(.targetExists, "\(spec) already exists and holds a completed import of \(try image.metadata(ImportMetadata.source) ?? "another source"); remove it or choose another name")
+            let source = try await image.metadata(ImportMetadata.source)
+            throw ImportError(.targetExists, "\(spec) already exists and holds a completed import of \(source ?? "another source"); remove it or choose another name")
         }
         guard options.resume else {
             throw ImportError(.targetExists, "\(spec) already exists; use --resume to continue an unfinished import, or choose another name")
@@ -175,11 +177,11 @@ public struct DiskImporter: Sendable {
         guard state == ImportMetadata.State.importing.rawValue else {
             throw ImportError(.targetExists, "\(spec) already exists and was not created by a Ferry import; refusing to overwrite it")
         }
-        let identity = try image.metadata(ImportMetadata.sourceIdentity)
+        let identity = try await image.metadata(ImportMetadata.sourceIdentity)
         guard identity == sourceIdentity else {
             throw ImportError(.sourceChanged, "\(spec) holds an unfinished import of a different source (\(identity ?? "unknown")); refusing to resume")
         }
-        guard try image.size() == capacity else {
+        guard try await image.size() == capacity else {
             throw ImportError(.sourceChanged, "\(spec) has a different size than \(sourceName); refusing to resume")
         }
     }
@@ -251,7 +253,7 @@ public struct DiskImporter: Sendable {
                             lastCheckpoint = .now
                             let watermark = max(resumeFrom, tracker.watermark)
                             if watermark != savedWatermark {
-                                await OffPool.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
+                                try? await image.setMetadata(ImportMetadata.checkpoint, to: String(watermark))
                                 savedWatermark = watermark
                             }
                         }
@@ -275,15 +277,12 @@ public struct DiskImporter: Sendable {
         } catch {
             // Keep what was finished so --resume continues from here.
             let watermark = max(resumeFrom, tracker.watermark)
-            await OffPool.run { try? image.setMetadata(ImportMetadata.checkpoint, to: String(watermark)) }
+            try? await image.setMetadata(ImportMetadata.checkpoint, to: String(watermark))
             throw error
         }
-        let capacity = capacity
-        try await OffPool.run {
-            try image.flush()
-            try image.setMetadata(ImportMetadata.checkpoint, to: String(capacity))
-            try image.setMetadata(ImportMetadata.digest, to: digest)
-        }
+        try await image.flush()
+        try await image.setMetadata(ImportMetadata.checkpoint, to: String(capacity))
+        try await image.setMetadata(ImportMetadata.digest, to: digest)
         report(progress.snapshot())
 
         if options.verify {
@@ -294,14 +293,11 @@ public struct DiskImporter: Sendable {
                 throw ImportError(.verifyMismatch, "verify: \(spec) does not hold what \(sourceName) holds (source \(digest), image \(readBack)); the image stays marked unfinished")
             }
         }
-        let snapshotName = options.snapshotName
-        try await OffPool.run {
-            try image.setMetadata(ImportMetadata.importedAt, to: ISO8601DateFormatter().string(from: Date()))
-            if let snapshotName { try image.createSnapshot(snapshotName) }
-            // Last: only now does the image count as a finished import.
-            try image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.complete.rawValue)
-            try image.removeMetadata(ImportMetadata.checkpoint)
-        }
+        try await image.setMetadata(ImportMetadata.importedAt, to: ISO8601DateFormatter().string(from: Date()))
+        if let snapshotName = options.snapshotName { try await image.createSnapshot(snapshotName) }
+        // Last: only now does the image count as a finished import.
+        try await image.setMetadata(ImportMetadata.state, to: ImportMetadata.State.complete.rawValue)
+        try await image.removeMetadata(ImportMetadata.checkpoint)
         let final = progress.snapshot()
         return ImportResult(
             image: spec, capacity: capacity, allocatedBytes: progress.coveredDataBytes, writtenBytes: final.writtenBytes,

@@ -41,7 +41,8 @@ public struct MultiDiskImport: Sendable {
         }
         // Every disk's object size is known before the first image is created, so one window
         // serves them all and no disk is refused after another one's image exists.
-        let sizes = try await OffPool.run { try importers.map { try $0.requiredBufferSize() } }
+        var sizes: [UInt64] = []
+        for importer in importers { sizes.append(try await importer.requiredBufferSize()) }
         let window = ImportWindow.serving(
             sizes, shared: shared, buffers: options.writeWindow + options.readers,
             maxBytesPerSecond: options.maxBytesPerSecond)

@@ -110,7 +110,7 @@ final class JobRunner: Sendable {
         var request = try spec.migrationRequest(environment: environment, inventory: inventory)
         request.replace = current.registered
         let migration = VMMigration(cluster: environment.cluster, request: request)
-        let prepared = try await OffPool.run { try migration.prepare() }
+        let prepared = try await migration.prepare()
         try await update { job in
             job.node = prepared.node.name
             job.domain = prepared.definition.name
@@ -141,14 +141,14 @@ final class JobRunner: Sendable {
         try Task.checkCancellation()
 
         try await enter(.register, "defining domain \(prepared.definition.name) on \(prepared.node.name)")
-        let registration = try await OffPool.run { try migration.register(prepared) }
+        let registration = try await migration.register(prepared)
         try await update { job in
             job.registered = true
             job.note("domain \(registration.domainName) (uuid \(registration.uuid)) defined on \(prepared.node.name)")
         }
         if spec.start {
             try await enter(.start, "starting \(registration.domainName)")
-            try await OffPool.run { try registration.domain.start() }
+            try await registration.domain.start()
         }
     }
 

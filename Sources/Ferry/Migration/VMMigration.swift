@@ -1,3 +1,4 @@
+import BlockingCalls
 import Ceph
 import Foundation
 import Libvirt
@@ -72,8 +73,13 @@ public struct VMMigration: Sendable {
         self.request = request
     }
 
-    /// Every check that needs no copying: the dry run stops here.
-    public func prepare() throws -> Prepared {
+    /// Every check that needs no copying: the dry run stops here. Runs off the cooperative
+    /// pool: it reads the source's files and asks the cluster and every node.
+    public func prepare() async throws -> Prepared {
+        try await OffPool.run { try self.checkWithoutCopying() }
+    }
+
+    private func checkWithoutCopying() throws -> Prepared {
         // An OVA whose only disk is streamOptimized after its .ovf is imported in one pass,
         // its manifest checked during the import rather than in a reading of its own now.
         let singlePass =
@@ -127,7 +133,7 @@ public struct VMMigration: Sendable {
         _ prepared: Prepared, report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
     ) async throws -> Outcome {
         let imports = try await importDisks(prepared, report: report)
-        let registration = try register(prepared)
+        let registration = try await register(prepared)
         return Outcome(prepared: prepared, imports: imports, registration: registration)
     }
 
@@ -150,8 +156,13 @@ public struct VMMigration: Sendable {
     }
 
     /// Ensures the cephx secret on the node and defines (and, if asked, starts) the domain.
+    /// Runs off the cooperative pool (libvirt calls, the keyring read).
     /// - Throws: `MigrationError.registrationFailed` saying the images are kept and how to continue.
-    public func register(_ prepared: Prepared) throws -> DomainRegistrar.Registration {
+    public func register(_ prepared: Prepared) async throws -> DomainRegistrar.Registration {
+        try await OffPool.run { try self.registerNow(prepared) }
+    }
+
+    private func registerNow(_ prepared: Prepared) throws -> DomainRegistrar.Registration {
         let key = try Keyring(path: try cluster.keyringPath()).keyBytes(for: cluster.configuration.entityName)
         do {
             return try DomainRegistrar(hypervisor: prepared.hypervisor).register(

@@ -1,3 +1,4 @@
+import BlockingCalls
 import Foundation
 import VMDK
 
@@ -52,6 +53,15 @@ public struct ImportSource: Sendable {
     public var manifestStatus: String? {
         if case .stream(let stream) = reader { return stream.manifestStatus }
         return nil
+    }
+
+    /// Where a disk holds data, in offset order (empty for a stream: it finds out on the
+    /// way). Read off the cooperative pool: it reads grain tables and descriptors, from a
+    /// local disk or over the network.
+    /// - Throws: what the reader throws for an unreadable or malformed table.
+    func allocationMap() async throws -> [AllocationRun] {
+        guard case .disk(let disk) = reader else { return [] }
+        return try await OffPool.run { try disk.allocationMap() }
     }
 
     /// Opens `path` for import:

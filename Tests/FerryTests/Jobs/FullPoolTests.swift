@@ -37,11 +37,11 @@ struct FullPoolTests {
                 "\(full.standardError)")
         #expect(full.standardError.contains("--resume"))
 
-        let image = try pool.context.openImage(name, readOnly: true)
-        #expect(try image.metadata("ferry.state") == "importing", "never marked complete")
-        let checkpoint = UInt64(try image.metadata("ferry.checkpoint") ?? "") ?? 0
+        let image = try await pool.context.openImage(name, readOnly: true)
+        #expect(try await image.metadata("ferry.state") == "importing", "never marked complete")
+        let checkpoint = await UInt64(try image.metadata("ferry.checkpoint") ?? "") ?? 0
         #expect(checkpoint > 0, "a checkpoint was kept")
-        try image.close()
+        try await image.close()
 
         try pool.setQuota(bytes: 0)
         try await pool.waitUntil(full: false)

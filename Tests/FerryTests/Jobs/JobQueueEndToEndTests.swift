@@ -34,8 +34,8 @@ struct JobQueueEndToEndTests {
             #expect(job.attempts == 1)
             #expect(try fixture.imageMatchesSource(vm: name, disk: 0))
             #expect(try fixture.imageMatchesSource(vm: name, disk: 1))
-            let domain = try #require(try Hypervisor(uri: TestEnvironment.libvirtURI).domain(named: name))
-            #expect(try !domain.isActive(), "defined, not started")
+            let domain = try #require(try await Hypervisor(uri: TestEnvironment.libvirtURI).domain(named: name))
+            #expect(try await !domain.isActive(), "defined, not started")
         }
         let failed = try #require(jobs.first { $0.name == "gone" })
         #expect(failed.state == .failed)
@@ -56,7 +56,7 @@ struct JobQueueEndToEndTests {
             visible.append(String(decoding: try #require(try fixture.store.context.readObject("ferry.job.\(job.id)")), as: UTF8.self))
         }
         let hypervisor = try Hypervisor(uri: TestEnvironment.libvirtURI)
-        for name in names { visible.append(try #require(try hypervisor.domain(named: name)).xml(inactive: true)) }
+        for name in names { await visible.append(try #require(try hypervisor.domain(named: name)).xml(inactive: true)) }
         for format in [[], ["--json"]] {
             let inspect = try FerryRun.run(["inspect", fixture.vms[names[0]]!] + format)
             visible += [inspect.standardOutput, inspect.standardError]
@@ -176,9 +176,9 @@ struct JobQueueEndToEndTests {
         let job = try #require(try fixture.store.job(id))
         #expect(job.log.contains { $0.message.contains("cancelled by an admin during import") })
         #expect(try !fixture.store.cancelRequested(id), "the request was consumed")
-        let image = try fixture.cluster.ioContext(pool: TestEnvironment.pool).openImage("\(name)-disk0", readOnly: true)
-        #expect(try image.metadata("ferry.state") == "importing", "a cancelled import never looks finished")
-        try image.close()
+        let image = try await fixture.cluster.ioContext(pool: TestEnvironment.pool).openImage("\(name)-disk0", readOnly: true)
+        #expect(try await image.metadata("ferry.state") == "importing", "a cancelled import never looks finished")
+        try await image.close()
 
         let again = try FerryRun.run(["jobs", "cancel", id] + fixture.serviceArguments)
         #expect(again.status == 1)

@@ -42,9 +42,9 @@ extension SecondNodeSuites {
             #expect(failed[0].step == .register, "the import finished; registration failed")
             #expect(failed[0].error?.contains("registering \(name) on node2 failed") == true, "\(failed[0].error ?? "")")
             let pool = try fixture.cluster.ioContext(pool: TestEnvironment.pool)
-            let image = try pool.openImage("\(name)-disk0", readOnly: true)
-            #expect(try image.metadata("ferry.state") == "complete", "the images are kept, finished")
-            try image.close()
+            let image = try await pool.openImage("\(name)-disk0", readOnly: true)
+            #expect(try await image.metadata("ferry.state") == "complete", "the images are kept, finished")
+            try await image.close()
 
             try Command.run(["bash", "\(script)-up.sh", clusterDirectory])
             let retry = try FerryRun.run(["jobs", "retry", failed[0].id] + fixture.serviceArguments)
@@ -54,7 +54,7 @@ extension SecondNodeSuites {
             let job = try #require(try fixture.store.job(failed[0].id))
             let reused = job.log.filter { $0.message.contains("already imported from this source by an earlier attempt") }
             #expect(reused.count == 2, "both disks reused: \(job.log.map(\.message))")
-            #expect(try Hypervisor(uri: node2).domain(named: name) != nil)
+            #expect(try await Hypervisor(uri: node2).domain(named: name) != nil)
             #expect(try fixture.imageMatchesSource(vm: name, disk: 0))
         }
     }

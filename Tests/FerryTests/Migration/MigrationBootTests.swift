@@ -48,7 +48,7 @@ struct MigrationBootTests {
         try await live.pool.withImage(plan.disks[0].image) { image in
             let sector = TestBuffer(BootSector.printing(marker))
             try await image.write(UnsafeRawBufferPointer(sector.bytes), at: 0)
-            try image.flush()
+            try await image.flush()
         }
 
         let definition = try DomainBuilder(plan: plan).build(for: machine)
@@ -59,8 +59,8 @@ struct MigrationBootTests {
         let registration = try registrar.register(
             definition, secret: secret, key: live.key, options: .init(start: true))
         #expect(registration.started && registration.uuid == biosUUID)
-        #expect(try registration.domain.isActive())
-        #expect(try ParsedXML(try registration.domain.xml()).value("/domain/title") == "Boot <test> & 'co'")
+        #expect(try await registration.domain.isActive())
+        #expect(try await ParsedXML(try registration.domain.xml()).value("/domain/title") == "Boot <test> & 'co'")
 
         var output = ""
         for _ in 0..<120 where !output.contains(marker) {
@@ -76,8 +76,8 @@ struct MigrationBootTests {
         }
         #expect(running?.code == .domainRunning)
 
-        try registration.domain.destroy()
-        try registration.domain.undefine()
-        #expect(try live.hypervisor.domain(named: name) == nil)
+        try await registration.domain.destroy()
+        try await registration.domain.undefine()
+        #expect(try await live.hypervisor.domain(named: name) == nil)
     }
 }
