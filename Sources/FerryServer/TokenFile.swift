@@ -38,7 +38,7 @@ public struct TokenEntry: Sendable, Hashable {
 
 /// The token file, read whole: blank lines and `#` comments are allowed, anything else must
 /// be a valid entry, so a typo cannot silently lock an admin out or let a token in.
-public struct TokenFile: Sendable {
+struct TokenFile: Sendable {
     public var path: String
     public var entries: [TokenEntry]
 

@@ -15,7 +15,7 @@ import Hashing
 /// importer's CPU in a profile, on a host whose OSDs share those cores. The digest guards
 /// against corruption between source and image, not against an adversary who controls the
 /// source; for that, 128 bits of a well-mixed hash are plenty.
-public enum ContentDigest {
+enum ContentDigest {
     /// The digest of one object's content. `buffer` holds the bytes from `offset` (on the
     /// 4 KiB grid); `ranges` are its non-zero runs as found by `ZeroScan`. `nil` when the
     /// object is all zeros.

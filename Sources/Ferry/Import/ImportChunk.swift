@@ -4,7 +4,7 @@ import VMDK
 ///
 /// Chunks never cross an RBD object boundary, so every write touches exactly one object and
 /// the writes of different chunks never contend for the same object.
-public struct ImportChunk: Sendable, Hashable {
+struct ImportChunk: Sendable, Hashable {
     public var offset: UInt64
     public var length: Int
     /// The parts that hold data, relative to `offset`: sorted, disjoint, on the 4 KiB grid.
@@ -23,7 +23,7 @@ public struct ImportChunk: Sendable, Hashable {
 }
 
 /// Turns an allocation map into the chunks worth writing.
-public enum ChunkPlanner {
+enum ChunkPlanner {
     /// Every chunk of ``ChunkCursor`` at once (for tests and small maps; imports walk the
     /// cursor, so memory does not grow with the disk).
     public static func chunks(for map: [AllocationRun], objectSize: UInt64, capacity: UInt64) -> [ImportChunk] {
@@ -43,7 +43,7 @@ public enum ChunkPlanner {
 ///
 /// Chunks are made one at a time: a list of them cost ~90 bytes per object, 45 MiB for a
 /// fully allocated 2 TiB disk.
-public struct ChunkCursor: Sendable {
+struct ChunkCursor: Sendable {
     private let map: [AllocationRun]
     private let objectSize: UInt64
     private let capacity: UInt64

@@ -5,7 +5,7 @@ import VMDK
 /// Imports several disks at once — the disks of one VM — under one shared `ImportWindow`,
 /// so the VM's import is as fast as the cluster allows and its memory bound is the window,
 /// not the number of disks.
-public struct MultiDiskImport: Sendable {
+struct MultiDiskImport: Sendable {
     /// One disk to import and where it goes.
     public struct Item: Sendable {
         public var source: ImportSource

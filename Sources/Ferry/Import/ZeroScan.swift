@@ -1,6 +1,6 @@
 /// Finds the parts of a buffer that are not all zeros, so zero runs inside allocated grains
 /// (common in thick and flat disks) are never written to the cluster.
-public enum ZeroScan {
+enum ZeroScan {
     /// Granularity of the scan: a block is skipped only if all its bytes are zero. 4 KiB
     /// matches guest file-system blocks, and bluestore's allocation unit.
     public static let blockSize = 4096

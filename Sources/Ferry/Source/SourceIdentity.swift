@@ -2,7 +2,7 @@ import Foundation
 
 /// What identifies a source disk for `--resume`: resuming onto an image written from a
 /// different or changed file would silently mix two disks.
-public enum SourceIdentity {
+enum SourceIdentity {
     /// The absolute path, logical capacity, and the top file's size and modification time.
     public static func of(path: String, capacity: UInt64) -> String {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
