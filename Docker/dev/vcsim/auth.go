@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,8 +62,9 @@ func (h *harness) expireSessions(ctx context.Context) int {
 // A call that needs a session and has no side effect: vcsim answers it with
 // NotAuthenticated exactly when the cookie names no live session. (It also marks the
 // session active, as any call does.)
+// (ESXi answers SessionIsActive with NotImplemented, which is as good.)
 const probeBody = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>` +
-	`<SessionIsActive xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><sessionID>probe</sessionID><userName>probe</userName></SessionIsActive>` +
+	`<SessionIsActive xmlns="urn:vim25"><_this type="SessionManager">%s</_this><sessionID>probe</sessionID><userName>probe</userName></SessionIsActive>` +
 	`</soapenv:Body></soapenv:Envelope>`
 
 func (f *frontend) sessionValid(r *http.Request) bool {
@@ -70,7 +72,8 @@ func (f *frontend) sessionValid(r *http.Request) bool {
 	if err != nil || cookie.Value == "" {
 		return false
 	}
-	probe := httptest.NewRequest(http.MethodPost, "/sdk", strings.NewReader(probeBody))
+	body := fmt.Sprintf(probeBody, f.h.client.ServiceContent.SessionManager.Value)
+	probe := httptest.NewRequest(http.MethodPost, "/sdk", strings.NewReader(body))
 	probe.RemoteAddr = r.RemoteAddr
 	probe.Header.Set("User-Agent", r.UserAgent())
 	probe.AddCookie(cookie)

@@ -22,6 +22,7 @@ import (
 //   - ShutdownGuest follows the VM's guest behaviour (ToolsUnavailable without running
 //     tools, a guest that takes its time or never shuts down);
 //   - guest.* follows the power state after every call;
+//   - QueryChangedDiskAreas (cbt.go), which vcsim lacks;
 //   - calls vcsim would panic on for a VM whose disks are not FlatVer2 get NotSupported;
 //   - a /folder GET marked by nginx's fault port (X-Ferry-Fault: cut) loses its
 //     connection halfway through the body.
@@ -140,6 +141,13 @@ func (f *frontend) intercept(w http.ResponseWriter, r *http.Request, call soapCa
 			return false // vcsim powers off at once
 		}
 		log.Printf("ShutdownGuest %s (%s): tools %s, guest %s, delay %d ms", t.name, t.ref.Value, g.Tools, g.GuestShutdown, g.ShutdownDelayMs)
+		return true
+	case call.Method == "QueryChangedDiskAreas" && call.This.Type == "VirtualMachine":
+		t := f.h.byRef(call.This)
+		if t == nil || !f.sessionValid(r) {
+			return false // vcsim answers: NotAuthenticated, MethodNotFound
+		}
+		f.queryChangedDiskAreas(w, t, call)
 		return true
 	case layoutWalkers[call.Method]:
 		if t := f.h.byRef(call.This); t != nil && t.nonFlat {

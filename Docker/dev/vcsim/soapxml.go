@@ -17,6 +17,7 @@ type soapCall struct {
 	Method   string
 	This     types.ManagedObjectReference
 	ObjTypes []string
+	Args     map[string]string // the method's simple arguments (deviceKey, changeId, ...)
 }
 
 func peekSOAP(body []byte) (soapCall, bool) {
@@ -26,6 +27,7 @@ func peekSOAP(body []byte) (soapCall, bool) {
 	depth := 0
 	inBody := false
 	var text *string
+	var arg, argText string
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -43,6 +45,9 @@ func peekSOAP(body []byte) (soapCall, bool) {
 			case depth == depthInMethod+1 && el.Name.Local == "_this":
 				call.This.Type = attr(el, "type")
 				text = &call.This.Value
+			case depth == depthInMethod+1:
+				arg, argText = el.Name.Local, ""
+				text = &argText
 			case el.Name.Local == "obj":
 				call.ObjTypes = append(call.ObjTypes, attr(el, "type"))
 			}
@@ -51,6 +56,13 @@ func peekSOAP(body []byte) (soapCall, bool) {
 				*text += strings.TrimSpace(string(el))
 			}
 		case xml.EndElement:
+			if arg != "" && depth == depthInMethod+1 {
+				if call.Args == nil {
+					call.Args = map[string]string{}
+				}
+				call.Args[arg] = argText
+				arg = ""
+			}
 			depth--
 			text = nil
 		}
