@@ -259,6 +259,8 @@ def check_vms(s, fx):
     fx.write("chk-000001-sesparse.vmdk", pattern(3, 64 * 1024))
     fx.write("chk-000002.vmdk", descriptor("SESPARSE", "chk-000002-sesparse.vmdk", 2 * mib // 512, "chk-000001.vmdk", "aaaaaaa2", "aaaaaaa1"))
     fx.write("chk-000002-sesparse.vmdk", pattern(4, 64 * 1024))
+    # vcsim's CreateVM writes NAME.vmx and fails if one exists: a fixture .vmx must survive.
+    fx.write("ferry-check-vm.vmx", b'.encoding = "UTF-8"\nconfig.version = "8"\nvirtualHW.version = "19"\n')
     before = set(os.listdir(fx.dir))
     spec = {
         "name": "ferry-check-vm", "folder": fx.folder, "guestId": "debian11_64Guest", "numCPUs": 2, "memoryMB": 2048,
@@ -316,7 +318,7 @@ def check_vms(s, fx):
     snaps = [n.text for n in prop(root, "snapshot").iter("{urn:vim25}name")]
     expect(snaps == ["before-upgrade", "after-upgrade"], f"snapshot tree names {snaps}")
     say(f"control API made {vm['name']} ({moref}): pvscsi flat disk, SATA disk on a seSparse chain of 3, "
-        f"2 snapshots, CBT; backing parents and layoutEx as vSphere shows them; fixtures byte-identical")
+        f"2 snapshots, CBT; backing parents and layoutEx as vSphere shows them; fixtures (a .vmx too) byte-identical")
     return vm, flat, before
 
 

@@ -11,7 +11,8 @@
 # the harness as a file, so it never shows in ps. The datastore LocalDS_0 is a fresh
 # directory under DIR/vcsim/tmp at every start (VMs live in memory only: a restart
 # forgets them, and their fixture files with them). Idempotent: when the recorded
-# harness answers, only the exports are printed. Stop it with vcsim-down.sh DIR.
+# harness answers and runs the build of the current sources, only the exports are
+# printed; an older build is restarted. Stop it with vcsim-down.sh DIR.
 # DIR may also be given as $FERRY_CLUSTER_DIR.
 #
 # Optional environment: FERRY_VCSIM_PORT (18989), FERRY_VCSIM_CONTROL_PORT (18990),
@@ -65,17 +66,24 @@ if [[ ! -s $PASSWORD_FILE ]]; then
 fi
 chmod 600 "$PASSWORD_FILE"
 
-if pid_alive "$PIDFILE" ferry-vcsim && answers; then
+# The binary for the current sources (cached: instant unless they changed).
+bin=$(bash "$here/vcsim-build.sh")
+running_bin() { readlink "/proc/$(pidfile_pid "$PIDFILE")/exe" 2>/dev/null; }
+
+if pid_alive "$PIDFILE" ferry-vcsim && answers && [[ $(running_bin) == "$bin" ]]; then
     log "ferry-vcsim from $DIR is already running (pid $(pidfile_pid "$PIDFILE"))"
 else
     if pid_alive "$PIDFILE" ferry-vcsim; then
-        log "ferry-vcsim (pid $(pidfile_pid "$PIDFILE")) is running but its control API does not answer; restarting it"
+        if [[ $(running_bin) != "$bin" ]]; then
+            log "ferry-vcsim (pid $(pidfile_pid "$PIDFILE")) runs an older build; restarting it (its VMs are forgotten)"
+        else
+            log "ferry-vcsim (pid $(pidfile_pid "$PIDFILE")) is running but its control API does not answer; restarting it"
+        fi
         stop_pidfile "$PIDFILE" ferry-vcsim 10
     fi
     for port in "$PORT" "$CONTROL_PORT"; do
         port_in_use "$port" && die "127.0.0.1:$port is already in use (another harness? vcsim-down.sh its DIR, or set FERRY_VCSIM_PORT/FERRY_VCSIM_CONTROL_PORT)"
     done
-    bin=$(bash "$here/vcsim-build.sh")
     # The datastore directory of the previous run, if it was killed before removing it.
     rm -rf -- "$DIR/vcsim/tmp"
     mkdir -p -- "$DIR/vcsim/tmp"

@@ -181,7 +181,7 @@ func (h *harness) build(ctx context.Context, spec vmSpec) (*testVM, error) {
 		withVM(ref, func(vm *simulator.VirtualMachine) { h.setDisks(vm, t, i) })
 		snapTask, err := object.NewVirtualMachine(h.client, ref).CreateSnapshot(ctx, name, "", false, false)
 		if err == nil {
-				if _, err = snapTask.WaitForResult(ctx, nil); err == nil {
+			if _, err = snapTask.WaitForResult(ctx, nil); err == nil {
 				withVM(ref, func(vm *simulator.VirtualMachine) { h.rebuildLayout(vm, false) })
 			}
 		}

@@ -68,7 +68,7 @@ func (f *frontend) serveFolder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Header.Get("X-Ferry-Fault") == "cut" && r.Method == http.MethodGet {
-		w = &cutWriter{ResponseWriter: w}
+		w = &cutWriter{ResponseWriter: w, path: r.URL.Path}
 	}
 	f.mux.ServeHTTP(w, r)
 }
@@ -176,7 +176,9 @@ func (b *bufferedResponse) Write(p []byte) (int, error) { return b.body.Write(p)
 // half body onto the wire.
 type cutWriter struct {
 	http.ResponseWriter
+	path    string
 	armed   bool
+	total   int64
 	limit   int64
 	written int64
 	started bool
@@ -186,7 +188,7 @@ func (c *cutWriter) WriteHeader(status int) {
 	c.started = true
 	if status == http.StatusOK || status == http.StatusPartialContent {
 		if n, err := strconv.ParseInt(c.Header().Get("Content-Length"), 10, 64); err == nil && n > 0 {
-			c.armed, c.limit = true, n/2
+			c.armed, c.total, c.limit = true, n, n/2
 		}
 	}
 	c.ResponseWriter.WriteHeader(status)
@@ -202,7 +204,7 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 		if fl, ok := c.ResponseWriter.(http.Flusher); ok {
 			fl.Flush()
 		}
-		log.Printf("fault: cut %s after %d bytes", "a /folder response", c.written)
+		log.Printf("fault: cut %s after %d of %d bytes", c.path, c.written, c.total)
 		panic(http.ErrAbortHandler)
 	}
 	n, err := c.ResponseWriter.Write(p)

@@ -162,4 +162,3 @@ func backingChain(backing types.BaseVirtualDeviceBackingInfo) []string {
 	}
 	return names
 }
-
