@@ -42,8 +42,9 @@ packages=(
     # The vSphere test peer (vcsim-up.sh, nginx-up.sh): Go and govmomi 0.24.2's sources with
     # its simulator (Docker/dev/vcsim is built against them in GOPATH mode, offline), the
     # google/uuid sources it imports; nginx (Debian's, whose core modules have all we use:
-    # ssl, map, split_clients, limit_rate, return 444) for TLS, rate caps and faults; openssl
-    # for its certificate.
+    # ssl, map, split_clients, limit_rate, return 444; nginx-light is only a transitional
+    # package in bookworm, and no libnginx-mod-* is needed) for TLS, rate caps and faults;
+    # openssl for its certificate.
     golang-go golang-github-vmware-govmomi-dev golang-github-google-uuid-dev nginx openssl
 )
 

@@ -64,4 +64,6 @@ if [[ ! -x $bin ]]; then
         rm -rf -- "$old"
     done
 fi
+# Most recently used first when pruning.
+touch -- "$out" 2>/dev/null || true
 printf '%s\n' "$bin"
