@@ -82,10 +82,15 @@ THUMBPRINT=$(openssl x509 -in "$NGINX/cert.pem" -noout -fingerprint -sha256 | se
 [[ $THUMBPRINT =~ ^([0-9A-F]{2}:){31}[0-9A-F]{2}$ ]] || die "unexpected thumbprint '$THUMBPRINT' of $NGINX/cert.pem"
 
 # --- configuration -----------------------------------------------------------------
-sed -e "s|@DIR@|$DIR|g" -e "s|@NGINX@|$NGINX|g" -e "s|@PORT@|$PORT|g" \
+# split_clients refuses a 0% line: only the faults asked for get one.
+split=""
+for fault in "$FAULT_503 503" "$FAULT_DROP drop" "$FAULT_CUT cut"; do
+    read -r percent name <<<"$fault"
+    python3 -c 'import sys; sys.exit(float(sys.argv[1]) <= 0)' "$percent" && split+="        $percent% $name;\n"
+done
+sed -e "s|@FAULT_SPLIT@|$split|" -e "s|@DIR@|$DIR|g" -e "s|@NGINX@|$NGINX|g" -e "s|@PORT@|$PORT|g" \
     -e "s|@SLOW_PORT@|$SLOW_PORT|g" -e "s|@FAULTS_PORT@|$FAULTS_PORT|g" \
     -e "s|@VCSIM_PORT@|$VCSIM_PORT|g" -e "s|@RATE@|$RATE|g" \
-    -e "s|@FAULT_503@|$FAULT_503|g" -e "s|@FAULT_DROP@|$FAULT_DROP|g" -e "s|@FAULT_CUT@|$FAULT_CUT|g" \
     "$here/nginx/nginx.conf.in" >"$CONF.new"
 ! grep -q '@[A-Z_0-9]*@' "$CONF.new" || die "unfilled placeholder in $CONF.new"
 
