@@ -39,6 +39,13 @@ packages=(
     python3-venv chromium curl
     # Fetching Swift package dependencies.
     ca-certificates git
+    # The vSphere test peer (vcsim-up.sh, nginx-up.sh): Go and govmomi 0.24.2's sources with
+    # its simulator (Docker/dev/vcsim is built against them in GOPATH mode, offline), the
+    # google/uuid sources it imports; nginx (Debian's, whose core modules have all we use:
+    # ssl, map, split_clients, limit_rate, return 444; nginx-light is only a transitional
+    # package in bookworm, and no libnginx-mod-* is needed) for TLS, rate caps and faults;
+    # openssl for its certificate.
+    golang-go golang-github-vmware-govmomi-dev golang-github-google-uuid-dev nginx openssl
 )
 
 # Nothing to do (the usual case on a re-run) means no apt-get at all: no network
@@ -61,4 +68,12 @@ log "installing ${#missing[@]} missing packages: ${missing[*]}"
 # qemu-block-extra provides QEMU's rbd block driver (block-rbd.so); without it
 # QEMU has no rbd block driver and every guest with an RBD disk fails to start.
 apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}" >&2
+# nginx-common's postinst starts the packaged nginx through invoke-rc.d unless a policy-rc.d
+# forbids it (Debian's container images have one: "policy-rc.d denied execution of start");
+# it would serve the default site on port 80. nginx-up.sh runs its own nginx with its own
+# configuration, so stop a packaged one that this install has just started.
+if [[ " ${missing[*]} " == *" nginx "* ]] && pid_alive /run/nginx.pid nginx; then
+    log "stopping the nginx that the package's postinst started (port 80)"
+    nginx -s quit -c /etc/nginx/nginx.conf 2>/dev/null || kill -QUIT "$(pidfile_pid /run/nginx.pid)" || true
+fi
 log "done"

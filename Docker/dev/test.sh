@@ -9,6 +9,7 @@
 #
 # The cluster lives in $FERRY_CLUSTER_DIR (default: .build-cluster in the repository) and
 # keeps running afterwards so the next run starts in seconds; stop it with
+#   bash Docker/dev/nginx-down.sh DIR && bash Docker/dev/vcsim-down.sh DIR &&
 #   bash Docker/dev/libvirt-node2-down.sh DIR && bash Docker/dev/libvirt-down.sh DIR && bash Docker/dev/ceph-down.sh DIR
 # Set FERRY_SKIP_INSTALL=1 to skip apt-get when the packages are known to be there.
 set -euo pipefail
@@ -28,6 +29,17 @@ eval "$(bash Docker/dev/libvirt-up.sh "$dir")"
 # A second libvirt node (own network and mount namespace, over TCP) for the placement tests.
 eval "$(bash Docker/dev/libvirt-node2-up.sh "$dir")"
 export CEPH_CONF LIBVIRT_DEFAULT_URI FERRY_NODE2_URI
+# The vSphere test peer: ferry-vcsim (govmomi's simulator with a control API, built once into
+# /var/cache/ferry) and nginx in front of it for TLS, a rate cap and injected faults.
+eval "$(bash Docker/dev/vcsim-up.sh "$dir")"
+eval "$(bash Docker/dev/nginx-up.sh "$dir")"
+export FERRY_VCSIM_SDK_URL FERRY_VCSIM_DIRECT_URL FERRY_VCSIM_SLOW_URL FERRY_VCSIM_FAULTS_URL \
+    FERRY_VCSIM_USER FERRY_VCSIM_PASSWORD_FILE FERRY_VCSIM_THUMBPRINT FERRY_VCSIM_CA_FILE \
+    FERRY_VCSIM_DATASTORE_DIR FERRY_VCSIM_DATACENTER FERRY_VCSIM_DATASTORE FERRY_VCSIM_CONTROL_URL \
+    FERRY_NGINX_ACCESS_LOG
+# Once, before any Swift test relies on it (a few seconds): SOAP, the control API, Range
+# reads through each port, faults.
+bash Docker/dev/vcsim-check.sh "$dir"
 # Other projects' test data, read in place (never copied into this repository).
 export FERRY_PEER_DATA=${FERRY_PEER_DATA:-$(cd "$repo/.." && pwd -P)/shared/peer-data}
 export FERRY_BINARY=$repo/.build/debug/ferry
