@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries from Debian's -dev packages. librados/librbd ship no .pc file,
@@ -47,10 +50,25 @@ let package = Package(
             name: "VMDK", dependencies: ["CDeflate", "Hashing", "DiskReading", "FerryBasics"],
             swiftSettings: swiftSettings),
         .target(name: "VMwareConfig", dependencies: ["FerryBasics"], swiftSettings: swiftSettings),
+        // ESXi and vCenter: the vSphere Web Services API (SOAP) for inventory and power, and
+        // datastore files over HTTPS `/folder` as one more ``FileAccess``.
+        .target(
+            name: "VSphere",
+            dependencies: [
+                "VMDK", "VMwareConfig", "FerryBasics", "Hashing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "Ferry",
             dependencies: [
                 "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "Hashing", "FerryBasics", "BlockingCalls",
+                "VSphere",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -73,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Ferry", "FerryServer", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "FerryBasics",
+                "Ferry", "FerryServer", "Ceph", "Libvirt", "VMDK", "VMwareConfig", "FerryBasics", "VSphere",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -128,6 +146,11 @@ let package = Package(
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Hashing", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),
+        // Against vcsim (govmomi's simulator) behind nginx: Docker/dev/vcsim-up.sh, nginx-up.sh.
+        .testTarget(
+            name: "VSphereTests",
+            dependencies: ["VSphere", "VMDK", "VMwareConfig", "Ferry", "TestSupport", "MigrationTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "FerryBasicsTests", dependencies: ["FerryBasics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VMwareConfigTests", dependencies: ["VMwareConfig", "TestSupport"], swiftSettings: swiftSettings),

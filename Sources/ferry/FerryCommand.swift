@@ -19,7 +19,7 @@ struct FerryCommand: AsyncParsableCommand {
         version: FerryVersion.string,
         subcommands: [
             Inspect.self, ImportDisk.self, Migrate.self, Serve.self, Worker.self, Run.self, Submit.self, Jobs.self,
-            Plan.self, Token.self,
+            Plan.self, Token.self, VSphere.self,
         ]
     )
 

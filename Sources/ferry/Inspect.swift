@@ -2,6 +2,7 @@ import ArgumentParser
 import Ferry
 import Foundation
 import VMDK
+import VSphere
 
 extension FerryCommand {
     struct Inspect: AsyncParsableCommand {
@@ -13,7 +14,7 @@ extension FerryCommand {
                 """
         )
 
-        @Argument(help: "A .vmdk (any VMware form), .ova or .vmx.")
+        @Argument(help: "A .vmdk (any VMware form), .ova, .vmx, or vsphere://ENDPOINT/DATACENTER/VM.")
         var path: String
 
         @Flag(help: "Print JSON instead of text.")
@@ -25,10 +26,27 @@ extension FerryCommand {
         @Flag(help: "For an .ova: show only its first disk, not the VM its OVF describes.")
         var disksOnly = false
 
+        @OptionGroup var vsphere: VSphereOptions
+
         func run() async throws {
+            try vsphere.configure(for: path)
+            do {
+                try await inspect()
+            } catch {
+                await VSphereSessions.shared.closeAll()
+                throw error
+            }
+            await VSphereSessions.shared.closeAll()
+        }
+
+        private func inspect() async throws {
+            if VSphereURL.names(path), case .file(let endpoint, _, _) = try VSphereURL.parse(path) {
+                // A lone datastore disk: its endpoint's session opens before the disk is read.
+                _ = try await VSphereSessions.shared.session(endpoint)
+            }
             let kind = try SourceKind.of(path)
-            if kind == .vmx || (kind == .ova && !disksOnly) {
-                let inspection = try VMInspection.inspect(source: path, options: OpenOptions(allowedRoots: allowRoot))
+            if kind == .vmx || kind == .vsphere || (kind == .ova && !disksOnly) {
+                let inspection = try await VMInspection.inspect(anySource: path, options: OpenOptions(allowedRoots: allowRoot))
                 try emit(inspection, text: inspection.description)
                 if let problem = inspection.disks.compactMap(\.error).first {
                     throw InspectionError(.unusableDisk, problem)

@@ -4,6 +4,7 @@ import Ferry
 import Foundation
 import VMDK
 import VMwareConfig
+import VSphere
 
 extension FerryCommand {
     struct Migrate: AsyncParsableCommand {
@@ -18,7 +19,7 @@ extension FerryCommand {
                 """
         )
 
-        @Argument(help: "The VM's .vmx file or .ova package (disks are read in place inside the OVA).")
+        @Argument(help: "The VM's .vmx file, .ova package (disks are read in place inside the OVA), or vsphere://ENDPOINT/DATACENTER/VM.")
         var source: String
 
         @Option(help: "Target RBD pool (or POOL/NAMESPACE).")
@@ -70,7 +71,16 @@ extension FerryCommand {
 
         @OptionGroup var ceph: CephOptions
 
+        @OptionGroup var vsphere: VSphereOptions
+
+        @Option(help: "For a running vSphere VM: guest (VMware Tools shutdown, fail after the timeout) or poweroff (the same, then power off). Without it a running VM is refused.")
+        var shutdown: ShutdownPolicy?
+
+        @Option(help: "Seconds a guest shutdown may take.")
+        var shutdownTimeout = 300
+
         func run() async throws {
+            try vsphere.configure(for: source)
             let cluster = try ceph.connect()
             defer { cluster.shutdown() }
             guard let target = RBDPoolSpec(parsing: pool) else {
@@ -99,11 +109,24 @@ extension FerryCommand {
                 ?? NodeInventory.thisHost()
             // A migration always reads its images back: the domain must boot what the VM held.
             let importOptions = tuning.importOptions(resume: resume, verify: true)
-            let request = VMMigration.Request(
+            var request = VMMigration.Request(
                 source: source, pool: target.pool, namespace: target.namespace, node: node,
                 inventory: inventory, plan: plan, datastores: DatastoreMap(try Self.datastoreMap(datastore)),
                 importOptions: importOptions, replace: replace, start: start)
+            request.shutdown = shutdown
+            request.shutdownTimeout = .seconds(shutdownTimeout)
             let migration = VMMigration(cluster: cluster, request: request)
+            // Every vSphere session this run opened is logged out of, however it ends.
+            do {
+                try await migrate(migration)
+            } catch {
+                await VSphereSessions.shared.closeAll()
+                throw error
+            }
+            await VSphereSessions.shared.closeAll()
+        }
+
+        private func migrate(_ migration: VMMigration) async throws {
             let prepared = try await migration.prepare()
             Output.standardError(Self.describe(prepared))
             if dryRun {
@@ -116,6 +139,7 @@ extension FerryCommand {
                 renderer.render(totals.update(index, snapshot))
             }
             renderer.finish()
+            if let note = outcome.sourceNote { Output.standardError("\(note)\n") }
             let registration = outcome.registration
             Output.standardOutput(
                 "migrated \(outcome.prepared.inspection.vm.name) to domain \(registration.domainName) (uuid \(registration.uuid)) on \(outcome.prepared.node.name): "
@@ -174,3 +198,5 @@ private final class ProgressTotals: @unchecked Sendable {
             etaSeconds: rate > 0 ? Double(total - min(total, done)) / rate : nil)
     }
 }
+
+extension ShutdownPolicy: ExpressibleByArgument {}

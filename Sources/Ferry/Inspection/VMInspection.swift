@@ -19,6 +19,8 @@ public struct VMInspection: Sendable, Codable {
 
     public var vm: VirtualMachine
     public var disks: [Disk]
+    /// For a VM read from ESXi or vCenter: where it is and what state it is in.
+    public var vsphere: VSphereVM? = nil
 
     /// True when every importable disk opened cleanly.
     public var isImportable: Bool { disks.allSatisfy { $0.error == nil } }
@@ -34,6 +36,9 @@ public struct VMInspection: Sendable, Codable {
             return try inspect(ova: path, options: options)
         case .vmx:
             return try inspect(vmx: path, datastores: datastores, options: options)
+        case .vsphere:
+            throw MigrationError(
+                code: .invalidPlan, message: "\(path) is read through the vSphere API: inspect it with the async inspect(vsphere:)")
         case .disk, .standardInput:
             throw MigrationError(
                 code: .invalidPlan,
@@ -110,6 +115,12 @@ extension VMInspection: CustomStringConvertible {
     public var description: String {
         var lines = [
             "vm:          \(vm.name)",
+        ]
+        if let vsphere {
+            lines.append("source:      \(vsphere.url) (\(vsphere.object), \(vsphere.powerState))")
+            if !vsphere.snapshots.isEmpty { lines.append("snapshots:   \(vsphere.snapshots.joined(separator: ", "))") }
+        }
+        lines += [
             "uuid:        \(vm.uuid ?? "none")",
             "cpu/memory:  \(vm.vcpus) vCPU (\(vm.sockets) socket(s) × \(vm.coresPerSocket) core(s)), \(vm.memoryMiB) MiB",
             "firmware:    \(Self.describe(vm.firmware))",
@@ -132,6 +143,10 @@ extension VMInspection: CustomStringConvertible {
             }
         }
         for warning in vm.warnings { lines.append("warning: \(warning)") }
+        if let vsphere {
+            for notice in vsphere.notices { lines.append("warning: \(notice)") }
+            for refusal in vsphere.refusals { lines.append("refused: \(refusal)") }
+        }
         return lines.joined(separator: "\n")
     }
 

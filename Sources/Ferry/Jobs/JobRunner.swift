@@ -122,6 +122,9 @@ final class JobRunner: Sendable {
         }
         try Task.checkCancellation()
 
+        if let note = try await migration.stopSource(prepared) {
+            try await update { job in job.note(note) }
+        }
         try await enter(.importDisks, "importing \(prepared.images.count) disk(s) into \(prepared.images.map(\.description).joined(separator: ", "))")
         let results = try await migration.importDisks(prepared, window: environment.window) { index, snapshot in
             self.progress(disk: index, snapshot)

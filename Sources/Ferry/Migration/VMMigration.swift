@@ -4,6 +4,7 @@ import Foundation
 import Libvirt
 import VMDK
 import VMwareConfig
+import VSphere
 
 /// One VM's migration: inspect the VMX or OVA, place it on a node, import every disk into RBD in
 /// parallel, then define (and optionally start) its libvirt domain with RBD network disks.
@@ -26,6 +27,10 @@ public struct VMMigration: Sendable {
         public var importOptions: ImportOptions
         public var replace: Bool
         public var start: Bool
+        /// For a VM read from vSphere that is running: how to bring it down before the copy
+        /// (nil: refuse it), and how long a guest shutdown may take.
+        public var shutdown: ShutdownPolicy?
+        public var shutdownTimeout: Duration = .seconds(300)
 
         public init(
             source: String, pool: String, namespace: String? = nil, node: String? = nil, inventory: NodeInventory,
@@ -63,6 +68,8 @@ public struct VMMigration: Sendable {
         public var prepared: Prepared
         public var imports: [ImportResult]
         public var registration: DomainRegistrar.Registration
+        /// How a running vSphere VM was brought down (nil when it was off, or is no vSphere VM).
+        public var sourceNote: String?
     }
 
     public let cluster: RadosCluster
@@ -74,12 +81,49 @@ public struct VMMigration: Sendable {
     }
 
     /// Every check that needs no copying: the dry run stops here. Runs off the cooperative
-    /// pool: it reads the source's files and asks the cluster and every node.
+    /// pool: it reads the source's files and asks the cluster and every node. A VM on
+    /// vSphere is read through the API first.
     public func prepare() async throws -> Prepared {
-        try await OffPool.run { try self.checkWithoutCopying() }
+        var inspected: VMInspection?
+        if VSphereURL.names(request.source) {
+            let inspection = try await VMInspection.inspect(vsphere: request.source, options: request.openOptions)
+            if let vsphere = inspection.vsphere {
+                if let refusal = vsphere.refusals.first { throw InspectionError(.unusableDisk, refusal) }
+                if !vsphere.isOff, request.shutdown == nil { throw Self.poweredOnRefusal(vsphere) }
+            }
+            inspected = inspection
+        }
+        return try await OffPool.run { [inspected] in try self.checkWithoutCopying(inspected: inspected) }
     }
 
-    private func checkWithoutCopying() throws -> Prepared {
+    /// Brings a running vSphere VM down as the request says, just before its disks are
+    /// copied, and checks it is off: a VM started again since `prepare` is refused here.
+    /// Returns what was done, for the log and the job record (nil for other sources).
+    /// - Throws: `VSphereError` `.vmPoweredOn` when it runs and no shutdown was asked,
+    ///   `.timedOut` when a guest shutdown did not finish.
+    public func stopSource(_ prepared: Prepared) async throws -> String? {
+        guard let vsphere = prepared.inspection.vsphere else { return nil }
+        let session = try await VSphereSessions.shared.session(vsphere.endpoint)
+        let vm = ManagedObject(type: "VirtualMachine", value: vsphere.object)
+        guard let policy = request.shutdown else {
+            let state = try await session.powerState(of: vm)
+            guard state == "poweredOff" else {
+                var now = vsphere
+                now.powerState = state
+                throw Self.poweredOnRefusal(now)
+            }
+            return nil
+        }
+        return try await session.shutDown(vm, name: vsphere.url, policy: policy, timeout: request.shutdownTimeout)
+    }
+
+    private static func poweredOnRefusal(_ vsphere: VSphereVM) -> VSphereError {
+        VSphereError(
+            .vmPoweredOn,
+            "\(vsphere.url) is \(vsphere.powerState); a cold migration copies a VM that is off: shut it down first, or pass --shutdown guest (or poweroff)")
+    }
+
+    private func checkWithoutCopying(inspected: VMInspection?) throws -> Prepared {
         // An OVA whose only disk is streamOptimized after its .ovf is imported in one pass,
         // its manifest checked during the import rather than in a reading of its own now.
         let singlePass =
@@ -87,7 +131,7 @@ public struct VMMigration: Sendable {
             && SequentialDisk.isSinglePassOVA(request.source, onlyDisk: true)
         var openOptions = request.openOptions
         if singlePass { openOptions.verifyManifest = false }
-        let inspection = try VMInspection.inspect(
+        let inspection = try inspected ?? VMInspection.inspect(
             source: request.source, datastores: request.datastores, options: openOptions)
         if let problem = inspection.disks.compactMap(\.error).first { throw InspectionError(.unusableDisk, problem) }
         let vm = inspection.vm
@@ -132,9 +176,10 @@ public struct VMMigration: Sendable {
     public func run(
         _ prepared: Prepared, report: @escaping @Sendable (Int, ImportProgress.Snapshot) -> Void = { _, _ in }
     ) async throws -> Outcome {
+        let sourceNote = try await stopSource(prepared)
         let imports = try await importDisks(prepared, report: report)
         let registration = try await register(prepared)
-        return Outcome(prepared: prepared, imports: imports, registration: registration)
+        return Outcome(prepared: prepared, imports: imports, registration: registration, sourceNote: sourceNote)
     }
 
     /// Imports every disk into its image, all at once under one window (`window`, when

@@ -1,6 +1,7 @@
 import BlockingCalls
 import Foundation
 import VMDK
+import VSphere
 
 /// A disk opened for import: how it is read, what names it, and what identifies it for
 /// `--resume`. ``open(_:member:options:singlePass:)`` is the one way the CLI, `migrate`
@@ -99,6 +100,13 @@ public struct ImportSource: Sendable {
             return ImportSource(stream: stream, name: name, identity: identity(path, member, stream.capacity))
         }
         let disk = try SourceStorage.openDisk(path, member: member, kind: kind, access: access, options: options)
+        if VSphereURL.names(path) {
+            // A datastore file has no local mtime: the endpoint, datastore path, the head
+            // file's size and the disk's capacity identify it (a new snapshot changes the head).
+            let head = try access.open(access.locate(path))
+            defer { head.close() }
+            return ImportSource(disk: disk, name: name, identity: "\(path);capacity=\(disk.capacity);size=\(head.length)")
+        }
         return ImportSource(disk: disk, name: name, identity: identity(path, member, disk.capacity))
     }
 

@@ -1,4 +1,5 @@
 import VMDK
+import VSphere
 
 /// What a source path names: the one place that decides, from the file's first bytes (and
 /// its name where the bytes cannot tell), whether Ferry was handed a disk, an OVA, a VMX or
@@ -12,6 +13,9 @@ public enum SourceKind: String, Sendable, Hashable {
     case vmx
     /// `-`: a streamOptimized VMDK or an OVA arriving on a pipe.
     case standardInput
+    /// A VM on ESXi or vCenter, `vsphere://ENDPOINT/DATACENTER/VM`, read through the vSphere
+    /// API (its disks through the datastore: `vsphere://…/[DATASTORE] path` names a disk).
+    case vsphere
 
     /// Tells what `path` holds.
     ///
@@ -23,6 +27,13 @@ public enum SourceKind: String, Sendable, Hashable {
     ///   when no storage reads the path.
     public static func of(_ path: String) throws(VMDKError) -> SourceKind {
         if path == "-" { return .standardInput }
+        if VSphereURL.names(path) {
+            do {
+                if case .vm = try VSphereURL.parse(path) { return .vsphere }
+            } catch {
+                throw VMDKError(.invalidArgument, file: path, error.message)
+            }
+        }
         let access = try SourceStorage.access(for: path)
         let file = try access.open(access.locate(path))
         defer { file.close() }
@@ -52,6 +63,7 @@ public enum SourceKind: String, Sendable, Hashable {
     /// scheduling a plan's jobs, and for files whose content cannot tell.
     public static func named(_ path: String) -> SourceKind? {
         if path == "-" { return .standardInput }
+        if VSphereURL.names(path), case .vm? = try? VSphereURL.parse(path) { return .vsphere }
         let name = path.lowercased()
         if name.hasSuffix(".ova") { return .ova }
         if name.hasSuffix(".vmx") { return .vmx }

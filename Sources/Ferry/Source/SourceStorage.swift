@@ -1,4 +1,5 @@
 import VMDK
+import VSphere
 
 /// Which storage a source path is read from: the one table to extend for a new kind of
 /// source. An entry says which paths it takes and makes the ``FileAccess`` that reads them;
@@ -7,15 +8,21 @@ public struct SourceStorage: Sendable {
     /// What the storage is called in errors.
     let name: String
     let takes: @Sendable (String) -> Bool
-    let access: @Sendable (OpenOptions) -> any FileAccess
+    let access: @Sendable (String, OpenOptions) throws(VMDKError) -> any FileAccess
 
     /// Every storage Ferry reads sources from, asked in order.
-    static let all: [SourceStorage] = [.localFiles]
+    static let all: [SourceStorage] = [.localFiles, .vsphereDatastores]
 
     /// Local folders and mounted datastores: every path that is not a URL.
     static let localFiles = SourceStorage(
         name: "local files", takes: { !$0.contains("://") },
-        access: { LocalFiles(allowedRoots: $0.allowedRoots) })
+        access: { _, options in LocalFiles(allowedRoots: options.allowedRoots) })
+
+    /// Datastores of ESXi hosts and vCenters, over HTTPS `/folder`: `vsphere://ENDPOINT/
+    /// DATACENTER/[DATASTORE] folder/disk.vmdk`, through the endpoint's open session.
+    static let vsphereDatastores = SourceStorage(
+        name: "vSphere datastores", takes: { VSphereURL.names($0) },
+        access: { path, _ throws(VMDKError) in try VSphereSessions.shared.datastoreAccess(for: path) })
 
     /// The access for `path`.
     /// - Throws: `VMDKError` `.unsupported` naming the path when no storage takes it (a URL
@@ -27,7 +34,7 @@ public struct SourceStorage: Sendable {
                 .unsupported, file: path,
                 "no source storage reads \(scheme):// paths; give a local path or a mounted datastore's")
         }
-        return storage.access(options)
+        return try storage.access(path, options)
     }
 
     /// Opens the disk `path` names (a VMDK with its chain, or the disk `member` of an OVA,

@@ -53,7 +53,7 @@ public struct DiskDevice: Sendable, Codable, Hashable {
 
         /// Position in boot order: libvirt's VMX driver enumerates SCSI, then SATA, then IDE,
         /// then floppy; newer libvirt appends NVMe after IDE.
-        var bootRank: Int {
+        package var bootRank: Int {
             switch self {
             case .scsi: 0
             case .sata: 1
@@ -86,5 +86,5 @@ public struct DiskDevice: Sendable, Codable, Hashable {
     }
 
     /// Sort key for boot order.
-    var bootOrderKey: (Int, Int, Int) { (bus.bootRank, controller, unit) }
+    package var bootOrderKey: (Int, Int, Int) { (bus.bootRank, controller, unit) }
 }

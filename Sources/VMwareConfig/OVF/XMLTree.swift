@@ -9,31 +9,33 @@ import Foundation
 ///
 /// Refusing `<!DOCTYPE` and `<!ENTITY` outright, before the parser sees the bytes, is the
 /// only defence that does not depend on which libxml2 options a Foundation build passes:
-/// an OVF never needs a DTD, and XXE (`<!ENTITY x SYSTEM "file:///…">`) or entity
+/// an OVF (or a SOAP answer from vSphere, which the VSphere module reads with it) never
+/// needs a DTD, and XXE (`<!ENTITY x SYSTEM "file:///…">`) or entity
 /// expansion bombs ("billion laughs") both need one.
-enum XMLTree {
+package enum XMLTree {
     /// Deepest element nesting accepted: libxml2's own default limit. Real OVFs are under 15
     /// levels deep. Beyond some tens of thousands of levels, releasing the tree (each element
     /// owns its children) recurses deeper than the stack and kills the process.
     static let maximumDepth = 256
 
-    struct Attribute {
-        var prefix: String?
-        var namespace: String?
-        var name: String
-        var value: String
+    package struct Attribute {
+        package var prefix: String?
+        package var namespace: String?
+        package var name: String
+        package var value: String
     }
 
-    final class Element {
+    /// `@unchecked Sendable`: built by one parser, never changed once `parse` returns.
+    package final class Element: @unchecked Sendable {
         /// The local name (no prefix).
-        let name: String
-        let namespace: String?
-        let attributes: [Attribute]
+        package let name: String
+        package let namespace: String?
+        package let attributes: [Attribute]
         /// Prefix → namespace URI declared on this element (`xmlns:ovf="…"`).
         let declarations: [String: String]
-        let line: Int
-        fileprivate(set) var children: [Element] = []
-        fileprivate(set) var text = ""
+        package let line: Int
+        fileprivate(set) package var children: [Element] = []
+        fileprivate(set) package var text = ""
         fileprivate(set) weak var parent: Element?
 
         init(name: String, namespace: String?, attributes: [Attribute], declarations: [String: String], line: Int) {
@@ -46,17 +48,17 @@ enum XMLTree {
 
         /// The value of the attribute with local name `name`, whatever its prefix; OVF
         /// writers disagree on whether `id`, `href` and friends carry the `ovf:` prefix.
-        func attribute(_ name: String) -> String? {
+        package func attribute(_ name: String) -> String? {
             attributes.first { $0.name == name }?.value
         }
 
         /// The text content, trimmed.
-        var trimmedText: String { text.trimmingSpaces() }
+        package var trimmedText: String { text.trimmingSpaces() }
     }
 
     /// Parses `bytes` into a tree.
     /// - Throws: `.tooLarge`, `.externalEntity` (any DTD or entity declaration), `.syntax`.
-    static func parse(_ bytes: [UInt8], file: String, maximumSize: Int) throws(VMwareConfigError) -> Element {
+    package static func parse(_ bytes: [UInt8], file: String, maximumSize: Int) throws(VMwareConfigError) -> Element {
         guard bytes.count <= maximumSize else {
             throw VMwareConfigError(
                 .tooLarge, file: file,

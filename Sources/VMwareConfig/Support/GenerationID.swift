@@ -12,7 +12,7 @@
 /// RID pool and resets its invocation ID). Keeping the guest's view is the point of
 /// migrating the ID, so Ferry follows virt-v2v; ``libvirtVMXString`` gives the other form
 /// for comparison.
-struct GenerationID: Hashable, Sendable {
+package struct GenerationID: Hashable, Sendable {
     var low: Int64
     var high: Int64
 
@@ -34,6 +34,14 @@ struct GenerationID: Hashable, Sendable {
             withUnsafeBytes(of: UInt64(bitPattern: low).bigEndian) { Array($0) }
             + withUnsafeBytes(of: UInt64(bitPattern: high).bigEndian) { Array($0) }
         return Self.format(bytes)
+    }
+
+    /// The `<genid>` GUID for `vm.genid` and `vm.genidX` as vSphere's `extraConfig` gives
+    /// them (decimal text); nil unless both are there and numbers.
+    package static func guid(low: String?, high: String?) -> String? {
+        guard let low = low.flatMap({ Int64($0.trimmingSpaces()) }), let high = high.flatMap({ Int64($0.trimmingSpaces()) })
+        else { return nil }
+        return GenerationID(low: low, high: high).guidString
     }
 
     private static func format(_ bytes: [UInt8]) -> String {

@@ -1,9 +1,9 @@
 /// Normalisers for the identifiers VMware writes in several spellings.
-enum Identifiers {
+package enum Identifiers {
     /// `uuid.bios` style (`"56 4d 54 59 5d 0c 51 8d-d3 40 38 4f fe bf e4 5d"`), an OVF or
     /// vCenter UUID (`4220fca7-11dd-…`) or 32 bare hex digits → lowercase 8-4-4-4-12.
     /// Nil unless there are exactly 32 hex digits, separated only by spaces and dashes.
-    static func uuid(_ text: String) -> String? {
+    package static func uuid(_ text: String) -> String? {
         var hex: [Character] = []
         for character in text {
             if character == " " || character == "-" || character == "\t" { continue }
@@ -25,7 +25,7 @@ enum Identifiers {
     /// `00:50:56:91:48:C7` (or with dashes) → `00:50:56:91:48:c7`. Nil unless six
     /// two-digit hex octets; VMware always writes two digits, so a shorter octet means a
     /// hand edit gone wrong, and guessing would change the guest's identity.
-    static func mac(_ text: String) -> String? {
+    package static func mac(_ text: String) -> String? {
         let trimmed = text.trimmingSpaces()
         let separator: Character = trimmed.contains("-") && !trimmed.contains(":") ? "-" : ":"
         let octets = trimmed.split(separator: separator, omittingEmptySubsequences: false)
