@@ -145,11 +145,16 @@ let package = Package(
         // Fault injection on the shared cluster; run separately (see Docker/dev/test.sh).
         .testTarget(name: "FaultTests", dependencies: ["Ceph", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServerTests", dependencies: ["Hashing", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing"], swiftSettings: swiftSettings),
+        // Writers for disk forms qemu-img cannot create (ESXi descriptors, COWD, seSparse).
+        .target(name: "VMDKFixtures", path: "Tests/VMDKFixtures", swiftSettings: swiftSettings),
+        .testTarget(name: "VMDKTests", dependencies: ["VMDK", "Hashing", "VMDKFixtures"], swiftSettings: swiftSettings),
         // Against vcsim (govmomi's simulator) behind nginx: Docker/dev/vcsim-up.sh, nginx-up.sh.
         .testTarget(
             name: "VSphereTests",
-            dependencies: ["VSphere", "VMDK", "VMwareConfig", "Ferry", "TestSupport", "MigrationTestSupport"],
+            dependencies: [
+                "VSphere", "VMDK", "VMwareConfig", "Ferry", "Ceph", "Libvirt", "TestSupport", "MigrationTestSupport",
+                "VMDKFixtures",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "FerryBasicsTests", dependencies: ["FerryBasics"], swiftSettings: swiftSettings),
         .testTarget(

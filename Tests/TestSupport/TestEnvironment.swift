@@ -7,6 +7,7 @@ import Foundation
 public enum TestEnvironment {
     public struct Missing: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// `CEPH_CONF` of the local cluster started by `Docker/dev/ceph-up.sh`.

@@ -1,3 +1,4 @@
+import VMDKFixtures
 import Foundation
 import Testing
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writers for ESXi snapshot deltas, which qemu-img can read but not create.
-enum DeltaWriter {
+public enum DeltaWriter {
     private static func put32(_ bytes: inout [UInt8], _ offset: Int, _ value: UInt32) {
         withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset..<(offset + 4), with: $0) }
     }
@@ -12,7 +12,7 @@ enum DeltaWriter {
 
     /// A vmfsSparse (COWD) delta: 2048-byte header, GD at sector 4, 4096-entry grain
     /// tables only where grains exist, then grains in the order given.
-    static func cowd(capacitySectors: UInt32, grainSectors: UInt32 = 1, grains: [(index: Int, data: [UInt8])])
+    public static func cowd(capacitySectors: UInt32, grainSectors: UInt32 = 1, grains: [(index: Int, data: [UInt8])])
         -> [UInt8]
     {
         let perTable = 4096
@@ -44,7 +44,7 @@ enum DeltaWriter {
         return file
     }
 
-    enum SEGrain {
+    public enum SEGrain {
         case data([UInt8], physical: UInt64)
         case zero
         case unmapped
@@ -54,7 +54,7 @@ enum DeltaWriter {
     /// directory, grain-table and grain regions. Tables are stored in reverse order and
     /// grains at the given physical grain numbers, so the directory indirection and the
     /// split grain-number encoding are both exercised.
-    static func seSparse(capacitySectors: UInt64, grains: [Int: SEGrain]) -> [UInt8] {
+    public static func seSparse(capacitySectors: UInt64, grains: [Int: SEGrain]) -> [UInt8] {
         let perTable = 4096
         let grainCount = Int((capacitySectors + 7) / 8)
         let tableCount = (grainCount + perTable - 1) / perTable
