@@ -28,6 +28,8 @@ public final class FerryProcess: Sendable {
 
     public var isRunning: Bool { Spawn.isRunning(child) }
 
+    public var pid: pid_t { child.pid }
+
     /// SIGKILL: no handler runs, exactly like a crash or a power cut of the importer host.
     public func kill() {
         _ = Glibc.kill(child.pid, SIGKILL)

@@ -2,6 +2,7 @@ import Hashing
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// Reads the certificate a server presents, without trusting it, to compare its SHA-256
@@ -55,6 +56,47 @@ enum ServerCertificate {
         }
     }
 
+    /// Completes one TLS handshake with `configuration` (the system's or a CA file's trust):
+    /// AsyncHTTPClient would retry a failing one for its whole connect timeout and then
+    /// report BoringSSL's words, where the admin needs the certificate's thumbprint.
+    /// - Throws: `.certificateRejected` with the thumbprint the server presented and how to
+    ///   trust it; `.connectionFailed` when the host cannot be reached.
+    static func verify(host: String, port: Int, configuration: TLSConfiguration, group: any EventLoopGroup, label: String)
+        async throws(VSphereError)
+    {
+        let outcome: Result<Void, any Error>
+        do {
+            let context = try NIOSSLContext(configuration: configuration)
+            let done = OncePromise(group.next().makePromise(of: Void.self))
+            let channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(15))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            try NIOSSLClientHandler(context: context, serverHostname: host.isIPAddress ? nil : host))
+                        try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(done))
+                    }
+                }
+                .connect(host: host, port: port).get()
+            channel.closeFuture.whenComplete { _ in done.fail(VSphereError(.connectionFailed, "closed")) }
+            do {
+                try await done.future.get()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            try? await channel.close()
+        } catch {
+            throw VSphereError(.connectionFailed, "cannot connect to \(label): \(VSphereConnection.describe(error))")
+        }
+        guard case .failure(let error) = outcome else { return }
+        let seen = try? thumbprint(try await fetch(host: host, port: port, group: group))
+        let thumbprint = seen.map { CertificateTrust.display($0) } ?? "unknown"
+        throw VSphereError(
+            .certificateRejected,
+            "\(label) presented a certificate that is not trusted (\(VSphereConnection.describe(error))); its SHA-256 thumbprint is \(thumbprint): pin it with --vsphere-thumbprint (thumbprint: in the configuration) after checking it on the host, or give the CA with --vsphere-ca-file")
+    }
+
     /// The certificate's SHA-256 thumbprint, 64 upper-case hex digits.
     static func thumbprint(_ certificate: NIOSSLCertificate) throws(VSphereError) -> String {
         let der: [UInt8]
@@ -66,6 +108,24 @@ enum ServerCertificate {
             let hex = String(byte, radix: 16, uppercase: true)
             return hex.count == 1 ? "0" + hex : hex
         }.joined()
+    }
+}
+
+/// Completes a promise when the TLS handshake succeeds, fails it when the handshake errs.
+private final class HandshakeWatcher: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+    private let done: OncePromise<Void>
+
+    init(_ done: OncePromise<Void>) { self.done = done }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent { done.succeed(()) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        done.fail(error)
+        context.close(promise: nil)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import AsyncHTTPClient
+import FerryBasics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -34,13 +35,16 @@ public final class VSphereConnection: Sendable {
         var warnings: [String] = []
         switch endpoint.trust {
         case .system:
-            break
+            try await ServerCertificate.verify(
+                host: endpoint.host, port: endpoint.port, configuration: tls, group: group, label: endpoint.label)
         case .caFile(let path):
             do {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
             } catch {
                 throw VSphereError(.invalidEndpoint, "CA file \(path) for \(endpoint.label) cannot be read as PEM certificates: \(error)")
             }
+            try await ServerCertificate.verify(
+                host: endpoint.host, port: endpoint.port, configuration: tls, group: group, label: endpoint.label)
         case .thumbprint(let pinned):
             let certificate = try await ServerCertificate.fetch(host: endpoint.host, port: endpoint.port, group: group)
             let seen = try ServerCertificate.thumbprint(certificate)
@@ -110,8 +114,21 @@ public final class VSphereConnection: Sendable {
             default: return "\(error)"
             }
         }
+        if let error = error as? IOError { return errnoDescription(error.errnoCode) }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            return "no address of \(error.host) could be connected to"
+        }
+        if case .handshakeFailed(let inner)? = error as? NIOSSLError { return "TLS handshake failed: \(describe(inner))" }
         if let error = error as? NIOSSLError { return "TLS: \(error)" }
-        if let error = error as? BoringSSLError { return "TLS: \(error)" }
+        if case .sslError(let errors)? = error as? BoringSSLError {
+            // "error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at …/handshake.cc:320"
+            return errors.map { error in
+                let parts = "\(error)".split(separator: ":")
+                let reason = parts.firstIndex(of: "OPENSSL_internal").flatMap { parts.indices.contains($0 + 1) ? parts[$0 + 1] : nil } ?? parts.last ?? ""
+                return reason.split(separator: " ").first.map(String.init) ?? String(reason)
+            }.joined(separator: ", ")
+        }
         return "\(error)"
     }
 }
