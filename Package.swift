@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "FerryUnitTests",
             dependencies: [
-                "Ferry", "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "TestSupport",
+                "Ferry", "Ceph", "Libvirt", "DiskReading", "VMDK", "VMwareConfig", "VSphere", "TestSupport",
                 "MigrationTestSupport", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings),

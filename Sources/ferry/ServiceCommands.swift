@@ -1,6 +1,7 @@
 import ArgumentParser
 import Ceph
 import Ferry
+import VSphere
 import FerryServer
 import Foundation
 import Logging
@@ -97,7 +98,8 @@ extension FerryCommand {
                 let validator = PlanValidator(
                     configuration: runtime.configuration, cluster: runtime.cluster,
                     inventory: try runtime.configuration.inventory())
-                let problems = try validator.problems(in: parsed)
+                let problems = try await validator.problems(in: parsed)
+                await VSphereSessions.shared.closeAll()
                 if json {
                     Output.json(problems)
                 } else {

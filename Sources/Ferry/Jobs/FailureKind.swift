@@ -1,5 +1,6 @@
 import Ceph
 import Libvirt
+import VSphere
 
 /// Whether a failure is worth retrying: a timeout or a lost connection may pass; a bad
 /// disk or a refused configuration will not, however often it is tried.
@@ -22,6 +23,10 @@ public enum FailureKind: String, Sendable, Codable {
             return error.cause.map(of) ?? .permanent
         case let error as JobStoreError:
             return error.code == .busy ? .transient : .permanent
+        case let error as VSphereError:
+            // An unreachable host or a dropped session passes; a refused login, a pinned
+            // certificate that changed or a VM that is on need an admin.
+            return error.code == .connectionFailed ? .transient : .permanent
         default:
             return .permanent
         }

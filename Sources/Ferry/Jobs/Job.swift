@@ -108,7 +108,7 @@ public struct Job: Codable, Sendable, Hashable {
     public var summary: JobSummary {
         JobSummary(
             id: id, plan: plan, name: spec.displayName, state: state, step: step, priority: spec.priority,
-            node: node, datastore: spec.datastore, attempts: attempts, error: error, notBefore: notBefore,
+            node: node, datastore: spec.datastore, sourceHost: spec.sourceHost, attempts: attempts, error: error, notBefore: notBefore,
             updatedAt: updatedAt, totalBytes: totalBytes, doneBytes: doneBytes, bytesPerSecond: bytesPerSecond)
     }
 }
@@ -124,6 +124,8 @@ public struct JobSummary: Codable, Sendable, Hashable {
     public var priority: Int
     public var node: String?
     public var datastore: String
+    /// The ESXi host or vCenter a vSphere source is read from.
+    public var sourceHost: String?
     public var attempts: Int
     public var error: String?
     public var notBefore: Date?
@@ -134,7 +136,7 @@ public struct JobSummary: Codable, Sendable, Hashable {
 
     public init(
         id: String, plan: String, name: String, state: JobState, step: JobStep?, priority: Int, node: String?,
-        datastore: String, attempts: Int, error: String?, notBefore: Date?, updatedAt: Date, totalBytes: UInt64,
+        datastore: String, sourceHost: String? = nil, attempts: Int, error: String?, notBefore: Date?, updatedAt: Date, totalBytes: UInt64,
         doneBytes: UInt64, bytesPerSecond: Double
     ) {
         self.id = id
@@ -145,6 +147,7 @@ public struct JobSummary: Codable, Sendable, Hashable {
         self.priority = priority
         self.node = node
         self.datastore = datastore
+        self.sourceHost = sourceHost
         self.attempts = attempts
         self.error = error
         self.notBefore = notBefore

@@ -8,11 +8,15 @@ public struct JobLimits: Sendable, Hashable, Codable {
     public var perNode: Int?
     /// Jobs reading from one datastore (or source folder) at once.
     public var perDatastore: Int?
+    /// Jobs reading from one ESXi host or vCenter at once, across every worker: each job
+    /// opens several connections, and hostd slows every VM on a host it serves too many.
+    public var perSourceHost: Int?
 
-    public init(maxRunning: Int? = nil, perNode: Int? = nil, perDatastore: Int? = nil) {
+    public init(maxRunning: Int? = nil, perNode: Int? = nil, perDatastore: Int? = nil, perSourceHost: Int? = nil) {
         self.maxRunning = maxRunning
         self.perNode = perNode
         self.perDatastore = perDatastore
+        self.perSourceHost = perSourceHost
     }
 }
 
@@ -34,6 +38,7 @@ public struct JobScheduler: Sendable {
         if let maxRunning = limits.maxRunning, running.count >= maxRunning { return nil }
         let perNode = Dictionary(grouping: running.compactMap(\.node), by: { $0 }).mapValues(\.count)
         let perDatastore = Dictionary(grouping: running.map(\.datastore), by: { $0 }).mapValues(\.count)
+        let perSourceHost = Dictionary(grouping: running.compactMap(\.sourceHost), by: { $0 }).mapValues(\.count)
         let candidates = summaries.filter { summary in
             switch summary.state {
             case .queued: (summary.notBefore ?? .distantPast) <= now
@@ -45,6 +50,9 @@ public struct JobScheduler: Sendable {
             .filter { summary in
                 if let limit = limits.perNode, let node = summary.node, perNode[node, default: 0] >= limit { return false }
                 if let limit = limits.perDatastore, perDatastore[summary.datastore, default: 0] >= limit { return false }
+                if let limit = limits.perSourceHost, let host = summary.sourceHost,
+                    perSourceHost[host, default: 0] >= limit
+                { return false }
                 return true
             }
             .min { left, right in

@@ -22,9 +22,11 @@ extension JobSpec {
         options.verify = true
         options.image.order = objectSize.flatMap(ImageCreateOptions.order(forObjectSize:))
         options.image.dataPool = dataPool
-        return VMMigration.Request(
+        var request = VMMigration.Request(
             source: source, pool: pool, namespace: namespace, node: node, inventory: inventory, plan: try domainPlan(),
             datastores: environment.datastores, openOptions: environment.openOptions, importOptions: options,
             replace: false, start: false)
+        request.shutdown = shutdown
+        return request
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VSphere
 
 /// What one job does: one VM of a plan, with the plan's defaults already applied.
 public struct JobSpec: Codable, Sendable, Hashable {
@@ -25,12 +26,17 @@ public struct JobSpec: Codable, Sendable, Hashable {
     public var objectSize: UInt64?
     /// A separate (e.g. erasure-coded) pool for the images' data objects.
     public var dataPool: String?
+    /// The ESXi host or vCenter a `vsphere://` source is read from (its SDK URL's host), for
+    /// `limits.per_source_host`; nil for local sources.
+    public var sourceHost: String?
+    /// How a running vSphere VM is brought down before the copy (nil: it is refused).
+    public var shutdown: ShutdownPolicy?
 
     public init(
         source: String, name: String? = nil, pool: String, namespace: String? = nil, node: String? = nil,
         networks: [String: String] = [:], defaultNetwork: String? = nil, keepBus: Bool = false, start: Bool = false,
         priority: Int = 50, domainType: String = "kvm", datastore: String, objectSize: UInt64? = nil,
-        dataPool: String? = nil
+        dataPool: String? = nil, sourceHost: String? = nil, shutdown: ShutdownPolicy? = nil
     ) {
         self.source = source
         self.name = name
@@ -46,6 +52,8 @@ public struct JobSpec: Codable, Sendable, Hashable {
         self.datastore = datastore
         self.objectSize = objectSize
         self.dataPool = dataPool
+        self.sourceHost = sourceHost
+        self.shutdown = shutdown
     }
 
     /// What lists show before the VM was inspected: the name, or the source's file name.

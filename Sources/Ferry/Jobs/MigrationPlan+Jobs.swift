@@ -1,6 +1,7 @@
 import Ceph
 import Foundation
 import VMDK
+import VSphere
 
 extension MigrationPlan {
     /// One job spec per VM, with the configuration's network map under the plan's, and every
@@ -10,13 +11,18 @@ extension MigrationPlan {
         var specs: [(spec: JobSpec, maxAttempts: Int)] = []
         for (index, entry) in vms.enumerated() {
             let settings = entry.settings.over(defaults)
+            // Split was validated when the plan was parsed.
+            let target = RBDPoolSpec(parsing: settings.pool ?? "rbd") ?? RBDPoolSpec(pool: "rbd")
+            if VSphereURL.names(entry.source) {
+                let spec = try vsphereSpec(entry, index: index, settings: settings, target: target, configuration: configuration)
+                specs.append((spec, settings.maxAttempts ?? 3))
+                continue
+            }
             let source = resolvedSource(entry)
             guard source.hasPrefix("/") else {
                 throw PlanError(source: name, message: "vms[\(index)]: source \"\(entry.source)\" is relative and the plan has no base folder (set \"base\")")
             }
             try SourceRoots(configuration.sourceRoots).check(source, field: "vms[\(index)]", plan: name)
-            // Split was validated when the plan was parsed.
-            let target = RBDPoolSpec(parsing: settings.pool ?? "rbd") ?? RBDPoolSpec(pool: "rbd")
             let spec = JobSpec(
                 source: source, name: entry.name, pool: target.pool, namespace: target.namespace, node: settings.node,
                 networks: configuration.networks.merging(settings.networks ?? [:]) { _, plan in plan },
@@ -28,6 +34,31 @@ extension MigrationPlan {
             specs.append((spec, settings.maxAttempts ?? 3))
         }
         return specs
+    }
+
+    /// A `vsphere://ENDPOINT/DATACENTER/VM` entry: nothing local to resolve or confine; its
+    /// endpoint must be configured, and its host is what `per_source_host` counts.
+    private func vsphereSpec(
+        _ entry: Entry, index: Int, settings: Settings, target: RBDPoolSpec, configuration: ServiceConfiguration
+    ) throws(PlanError) -> JobSpec {
+        let field = "vms[\(index)]"
+        let url: VSphereURL
+        do { url = try VSphereURL.parse(entry.source) } catch {
+            throw PlanError(source: name, message: "\(field): \(error.message)")
+        }
+        guard case .vm = url else {
+            throw PlanError(source: name, message: "\(field): \(entry.source) names a datastore file; a plan migrates VMs (vsphere://ENDPOINT/DATACENTER/VM)")
+        }
+        guard let endpoint = configuration.vsphere.first(where: { $0.name == url.endpoint }) else {
+            throw PlanError(source: name, message: "\(field): vSphere endpoint \(url.endpoint) is not in the configuration's vsphere: section")
+        }
+        return JobSpec(
+            source: entry.source, name: entry.name, pool: target.pool, namespace: target.namespace, node: settings.node,
+            networks: configuration.networks.merging(settings.networks ?? [:]) { _, plan in plan },
+            defaultNetwork: settings.defaultNetwork, keepBus: settings.keepBus ?? false, start: settings.start ?? false,
+            priority: settings.priority ?? 50, domainType: settings.domainType ?? "kvm",
+            datastore: "vsphere://\(url.endpoint)/\(url.datacenter)", objectSize: settings.objectSize,
+            dataPool: settings.dataPool, sourceHost: endpoint.host, shutdown: settings.shutdown)
     }
 
     /// The datastore a source is read from: the configured datastore whose folder holds it,

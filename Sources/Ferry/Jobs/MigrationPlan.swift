@@ -1,6 +1,7 @@
 import Ceph
 import FerryBasics
 import Foundation
+import VSphere
 import Yams
 
 /// A wave of VMs to migrate, as an admin writes it in YAML:
@@ -39,9 +40,11 @@ public struct MigrationPlan: Sendable, Hashable {
         public var objectSize: UInt64?
         /// A separate (e.g. erasure-coded) pool for the images' data objects.
         public var dataPool: String?
+        /// For a running vSphere VM: `guest` or `poweroff` (see `ferry migrate --shutdown`).
+        public var shutdown: ShutdownPolicy?
 
         enum CodingKeys: String, CodingKey {
-            case pool, node, networks, priority, start
+            case pool, node, networks, priority, start, shutdown
             case defaultNetwork = "default_network", keepBus = "keep_bus", domainType = "domain_type"
             case maxAttempts = "max_attempts", objectSize = "object_size", dataPool = "data_pool"
         }
@@ -63,6 +66,7 @@ public struct MigrationPlan: Sendable, Hashable {
             merged.maxAttempts = maxAttempts ?? defaults.maxAttempts
             merged.objectSize = objectSize ?? defaults.objectSize
             merged.dataPool = dataPool ?? defaults.dataPool
+            merged.shutdown = shutdown ?? defaults.shutdown
             return merged
         }
     }
@@ -201,7 +205,7 @@ public struct MigrationPlan: Sendable, Hashable {
 extension MigrationPlan.Settings {
     static let allKeys = [
         "pool", "node", "networks", "default_network", "keep_bus", "start", "priority", "domain_type", "max_attempts",
-        "object_size", "data_pool",
+        "object_size", "data_pool", "shutdown",
     ]
 }
 

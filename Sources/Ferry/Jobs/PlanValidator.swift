@@ -1,7 +1,9 @@
+import BlockingCalls
 import Ceph
 import Foundation
 import Libvirt
 import VMwareConfig
+import VSphere
 
 /// `ferry plan validate`: everything that can be known about a plan before copying a byte,
 /// reported all at once — sources missing or outside the roots, disks Ferry cannot read,
@@ -25,7 +27,10 @@ public struct PlanValidator: Sendable {
         self.inventory = inventory
     }
 
-    public func problems(in plan: MigrationPlan) throws -> [Problem] {
+    /// Every problem of `plan`. A `vsphere://` VM is read through the API (its endpoint's
+    /// session opens here); what it refuses (RDM, independent disks) and a running VM
+    /// without a `shutdown` setting are problems too.
+    public func problems(in plan: MigrationPlan) async throws -> [Problem] {
         var problems: [Problem] = []
         let specs: [(spec: JobSpec, maxAttempts: Int)]
         do {
@@ -33,12 +38,14 @@ public struct PlanValidator: Sendable {
         } catch {
             return [Problem(vm: plan.name, message: error.message)]
         }
-        let monitors = try cluster.monitors()
-        let secret = CephSecretIdentity(clusterFSID: try cluster.fsid(), user: cluster.configuration.userID)
+        let cluster = cluster
+        let (monitors, fsid) = try await OffPool.run { (try cluster.monitors(), try cluster.fsid()) }
+        let secret = CephSecretIdentity(clusterFSID: fsid, user: cluster.configuration.userID)
         var domains: [String: String] = [:]  // domain name → first VM that uses it
         for (entry, spec) in zip(plan.vms, specs.map(\.spec)) {
             func report(_ message: String) { problems.append(Problem(vm: entry.source, message: message)) }
-            guard FileManager.default.fileExists(atPath: spec.source) else {
+            let isVSphere = VSphereURL.names(spec.source)
+            guard isVSphere || FileManager.default.fileExists(atPath: spec.source) else {
                 report("\(spec.source) does not exist")
                 continue
             }
@@ -47,10 +54,16 @@ public struct PlanValidator: Sendable {
             }
             let inspection: VMInspection
             do {
-                inspection = try VMInspection.inspect(source: spec.source, datastores: configuration.datastoreMap)
+                inspection = try await VMInspection.inspect(anySource: spec.source, datastores: configuration.datastoreMap)
             } catch {
                 report("\(error)")
                 continue
+            }
+            if let vsphere = inspection.vsphere {
+                for refusal in vsphere.refusals { report(refusal) }
+                if !vsphere.isOff, spec.shutdown == nil {
+                    report("\(vsphere.url) is \(vsphere.powerState); a cold migration needs it off: shut it down before the wave, or set shutdown: guest (or poweroff)")
+                }
             }
             for disk in inspection.disks {
                 if let error = disk.error { report("disk \(disk.slot): \(error)") }
@@ -70,7 +83,7 @@ public struct PlanValidator: Sendable {
                 domainPlan.cephUser = cluster.configuration.userID
                 domainPlan.secretUUID = secret.uuid
                 _ = try DomainBuilder(plan: domainPlan).build(for: inspection.vm)
-                try checkImages(domainPlan.disks, report: report)
+                try await checkImages(domainPlan.disks, report: report)
                 if let dataPool = spec.dataPool {
                     do {
                         try cluster.ioContext(pool: dataPool).close()
@@ -83,7 +96,7 @@ public struct PlanValidator: Sendable {
             }
             if let node = spec.node, let known = inventory.nodes.first(where: { $0.name == node }) {
                 do {
-                    if try Hypervisor(uri: known.uri).domain(named: name) != nil {
+                    if try await Hypervisor(uri: known.uri).domain(named: name) != nil {
                         report("a domain named \(name) already exists on node \(node)")
                     }
                 } catch {
@@ -96,7 +109,7 @@ public struct PlanValidator: Sendable {
 
     /// An image already in the pool is a clash unless it is an unfinished Ferry import
     /// (which the job resumes).
-    private func checkImages(_ targets: [RBDSpec], report: (String) -> Void) throws {
+    private func checkImages(_ targets: [RBDSpec], report: (String) -> Void) async throws {
         for target in targets {
             let pool: IOContext
             do {
@@ -105,10 +118,8 @@ public struct PlanValidator: Sendable {
                 report("pool \(target.pool): \(error)")
                 return
             }
-            guard try pool.imageExists(target.image) else { continue }
-            let image = try pool.openImage(target.image, readOnly: true)
-            let state = try image.metadata(ImportMetadata.state)
-            try image.close()
+            guard try await pool.imageExists(target.image) else { continue }
+            let state = try await pool.withImage(target.image, readOnly: true) { try await $0.metadata(ImportMetadata.state) }
             if state != ImportMetadata.State.importing.rawValue {
                 report("image \(target) already exists" + (state == nil ? "" : " (a finished import)"))
             }

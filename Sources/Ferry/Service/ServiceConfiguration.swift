@@ -2,6 +2,7 @@ import Ceph
 import FerryBasics
 import Foundation
 import VMwareConfig
+import VSphere
 import Yams
 
 /// `ferry serve` / `ferry worker` / `ferry run` settings, from one YAML file (see
@@ -40,11 +41,14 @@ public struct ServiceConfiguration: Sendable {
         public var maxRunning: Int?
         public var perNode: Int?
         public var perDatastore: Int?
+        /// Jobs reading from one ESXi host or vCenter at once.
+        public var perSourceHost: Int?
         /// A cap on the bytes all imports on one host read and write together.
         public var maxMiBPerSecond: Int?
 
         enum CodingKeys: String, CodingKey {
             case maxRunning = "max_running", perNode = "per_node", perDatastore = "per_datastore"
+            case perSourceHost = "per_source_host"
             case maxMiBPerSecond = "max_mib_per_second"
         }
     }
@@ -115,6 +119,8 @@ public struct ServiceConfiguration: Sendable {
     /// Network mappings every plan starts from (a plan's own override them).
     public var networks: [String: String] = [:]
     public var limits = Limits()
+    /// ESXi hosts and vCenters plans may read VMs from (`vsphere://NAME/DATACENTER/VM`).
+    public var vsphere: [VSphereSettings] = []
     public var workers = Workers()
     public var server = Server()
     /// Where the file was read from, for messages.
@@ -133,17 +139,20 @@ public struct ServiceConfiguration: Sendable {
             var sourceRoots: [String]?
             var networks: [String: String]?
             var limits: Limits?
+            var vsphere: [VSphereSettings]?
             var workers: Workers?
             var server: Server?
             enum CodingKeys: String, CodingKey {
-                case cluster, queue, nodes, datastores, networks, limits, workers, server
+                case cluster, queue, nodes, datastores, networks, limits, workers, server, vsphere
                 case sourceRoots = "source_roots"
             }
         }
         let file: File?
         do {
             let keys = try Self.topLevelKeys(text)
-            let known = ["cluster", "queue", "nodes", "datastores", "source_roots", "networks", "limits", "workers", "server"]
+            let known = [
+                "cluster", "queue", "nodes", "datastores", "source_roots", "networks", "limits", "vsphere", "workers", "server",
+            ]
             if let unknown = keys.first(where: { !known.contains($0) }) {
                 throw ConfigurationError(.malformed, source: source, "unknown section \"\(unknown)\" (known: \(known.joined(separator: ", ")))")
             }
@@ -162,6 +171,7 @@ public struct ServiceConfiguration: Sendable {
         sourceRoots = (file?.sourceRoots ?? []).map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0).standardized.path : $0 }
         networks = file?.networks ?? [:]
         limits = file?.limits ?? Limits()
+        vsphere = file?.vsphere ?? []
         workers = file?.workers ?? Workers()
         server = file?.server ?? Server()
         try validate()
@@ -199,9 +209,16 @@ public struct ServiceConfiguration: Sendable {
             throw fail("workers.write_window must be 1…128, not \(workers.writeWindow)")
         }
         if workers.leaseSeconds < 6 { throw fail("workers.lease_seconds must be at least 6, not \(workers.leaseSeconds)") }
-        for (name, value) in [("max_running", limits.maxRunning), ("per_node", limits.perNode), ("per_datastore", limits.perDatastore), ("max_mib_per_second", limits.maxMiBPerSecond)] {
+        for (name, value) in [
+            ("max_running", limits.maxRunning), ("per_node", limits.perNode), ("per_datastore", limits.perDatastore),
+            ("per_source_host", limits.perSourceHost), ("max_mib_per_second", limits.maxMiBPerSecond),
+        ] {
             if let value, value < 1 { throw fail("limits.\(name) must be at least 1, not \(value)") }
         }
+        for endpoint in vsphere {
+            do { try endpoint.validate() } catch { throw fail(error.message) }
+        }
+        if Set(vsphere.map(\.name)).count != vsphere.count { throw fail("vsphere: two endpoints have the same name") }
         if queue.pool.isEmpty || queue.namespace.isEmpty { throw fail("queue.pool and queue.namespace must not be empty") }
         if sourceRoots.contains(where: { !$0.hasPrefix("/") }) {
             throw fail("source_roots must be absolute folders")
@@ -224,7 +241,10 @@ public struct ServiceConfiguration: Sendable {
     }
 
     public var scheduler: JobScheduler {
-        JobScheduler(limits: JobLimits(maxRunning: limits.maxRunning, perNode: limits.perNode, perDatastore: limits.perDatastore))
+        JobScheduler(
+            limits: JobLimits(
+                maxRunning: limits.maxRunning, perNode: limits.perNode, perDatastore: limits.perDatastore,
+                perSourceHost: limits.perSourceHost))
     }
 
     public var datastoreMap: DatastoreMap { DatastoreMap(datastores) }

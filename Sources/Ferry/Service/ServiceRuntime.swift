@@ -1,6 +1,7 @@
 import Ceph
 import Foundation
 import Logging
+import VSphere
 
 /// What `ferry serve`, `ferry worker` and `ferry run` share: the cluster connection, the
 /// queue, and a worker configured from the service configuration.
@@ -12,8 +13,15 @@ public struct ServiceRuntime: Sendable {
     /// Connects to the cluster and opens the queue.
     /// - Parameter fallback: Ceph options from the command line / environment, used where
     ///   the configuration file says nothing.
-    public init(configuration: ServiceConfiguration, fallback: ClusterConfiguration) throws {
+    public init(configuration: ServiceConfiguration, fallback: ClusterConfiguration, logger: Logger = Logger(label: "ferry")) throws {
         self.configuration = configuration
+        // vSphere endpoints are known to the process before any job names one; their
+        // passwords are read now, so a missing file stops the service at start, not mid-wave.
+        for settings in configuration.vsphere {
+            let (endpoint, warnings) = try settings.resolve()
+            for warning in warnings { logger.warning("\(warning)") }
+            VSphereSessions.shared.configure(endpoint)
+        }
         cluster = try RadosCluster(configuration: configuration.clusterConfiguration(fallback: fallback))
         store = try JobStore(cluster: cluster, pool: configuration.queue.pool, namespace: configuration.queue.namespace)
     }

@@ -13,6 +13,9 @@ public struct VSpherePassword: Sendable, CustomStringConvertible, CustomDebugStr
 
     init(_ value: String) { self.value = value }
 
+    /// Stands in for a password not read yet, to check an endpoint's other settings.
+    package static let placeholder = VSpherePassword("")
+
     public var description: String { "<hidden>" }
     public var debugDescription: String { "<hidden>" }
 

@@ -4,16 +4,17 @@ import Libvirt
 import VMDK
 import Foundation
 import Testing
+import VSphere
 
 @Suite("job scheduling")
 struct JobSchedulerTests {
     private func job(
         _ id: String, _ state: JobState = .queued, priority: Int = 50, node: String? = nil, datastore: String = "/ds1",
-        notBefore: Date? = nil
+        sourceHost: String? = nil, notBefore: Date? = nil
     ) -> JobSummary {
         JobSummary(
             id: id, plan: "p", name: id, state: state, step: nil, priority: priority, node: node, datastore: datastore,
-            attempts: 0, error: nil, notBefore: notBefore, updatedAt: Date(), totalBytes: 0, doneBytes: 0, bytesPerSecond: 0)
+            sourceHost: sourceHost, attempts: 0, error: nil, notBefore: notBefore, updatedAt: Date(), totalBytes: 0, doneBytes: 0, bytesPerSecond: 0)
     }
 
     @Test("highest priority first, then oldest; finished and backing-off jobs are skipped")
@@ -52,6 +53,24 @@ struct JobSchedulerTests {
     }
 }
 
+extension JobSchedulerTests {
+    @Test("per_source_host counts running jobs reading from one ESXi host or vCenter; local sources are not counted")
+    func perSourceHost() {
+        let running = [
+            job("01", .running, sourceHost: "esx1"), job("02", .running, sourceHost: "esx1"),
+            job("03", .running, sourceHost: "esx2"),
+        ]
+        let held: Set<String> = ["01", "02", "03"]
+        let queued = [job("04", priority: 90, sourceHost: "esx1"), job("05", priority: 80, sourceHost: "esx2"), job("06")]
+        let two = JobScheduler(limits: JobLimits(perSourceHost: 2))
+        #expect(two.next(from: running + queued, held: held)?.id == "05", "esx1 is at its limit, esx2 is not")
+        let one = JobScheduler(limits: JobLimits(perSourceHost: 1))
+        #expect(one.next(from: running + queued, held: held)?.id == "06", "a local source is never held back")
+        // A lapsed lease frees its host's place.
+        #expect(two.next(from: running + queued, held: ["01", "03"])?.id == "04")
+    }
+}
+
 @Suite("failure kinds")
 struct FailureKindTests {
     @Test("outages are transient, bad input is permanent, also when wrapped")
@@ -65,6 +84,9 @@ struct FailureKindTests {
         #expect(FailureKind.of(VMDKError(.badTable, file: "x.vmdk", "grain table past end of file")) == .permanent)
         #expect(FailureKind.of(ImportError(.sourceChanged, "rbd/x holds an unfinished import of a different source")) == .permanent)
         #expect(FailureKind.of(LibvirtError(code: .invalidXML, operation: "define", uri: "u", message: "m")) == .permanent)
+        #expect(FailureKind.of(VSphereError(.connectionFailed, "esx1: no answer")) == .transient)
+        #expect(FailureKind.of(VSphereError(.timedOut, "guest did not shut down")) == .permanent, "the admin decides, not a retry")
+        #expect(FailureKind.of(VSphereError(.loginFailed, "login refused")) == .permanent, "a retried wrong password locks accounts")
     }
 
     @Test("a full pool stays transient once explained as an ImportError: the job resumes after space is freed")

@@ -1,5 +1,6 @@
 import Ceph
 import Ferry
+import VSphere
 import Testing
 import TestSupport
 
@@ -68,9 +69,15 @@ struct ExampleFilesTests {
         #expect(configuration.nodes?.count == 2)
         #expect(configuration.limits.maxMiBPerSecond == 400)
         let plan = try MigrationPlan(contentsOf: "\(root)/config/plan.example.yaml")
-        #expect(plan.vms.count == 3)
+        #expect(plan.vms.count == 4)
         let specs = try plan.jobSpecs(configuration: configuration)
         #expect(specs[1].spec.node == "kvm2")
         #expect(specs[0].spec.datastore == "datastore1")
+        #expect(configuration.vsphere.map(\.name) == ["esx01", "vcenter"])
+        #expect(configuration.limits.perSourceHost == 2)
+        // The vSphere VM: read from esx01's host, shut down through VMware Tools first.
+        #expect(specs[3].spec.sourceHost == "esx01.example.net")
+        #expect(specs[3].spec.shutdown == .guest)
+        #expect(specs[0].spec.sourceHost == nil)
     }
 }
