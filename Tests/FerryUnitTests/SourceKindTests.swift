@@ -61,12 +61,25 @@ struct SourceKindTests {
     @Test("a URL no storage reads is one line naming it, not a failed realpath")
     func unknownScheme() throws {
         do {
-            _ = try ImportSource.open("vsphere://vcenter.example/dc1/vm/web01")
-            Issue.record("a vsphere:// source was opened")
+            _ = try ImportSource.open("s3://bucket/web01/web01.vmdk")
+            Issue.record("an s3:// source was opened")
         } catch let error as VMDKError {
             #expect(error.code == .unsupported)
-            #expect(error.description == "vsphere://vcenter.example/dc1/vm/web01: no source storage reads vsphere:// paths; give a local path or a mounted datastore's")
+            #expect(error.description == "s3://bucket/web01/web01.vmdk: no source storage reads s3:// paths; give a local path or a mounted datastore's")
         }
+    }
+
+    @Test("vsphere:// names a VM, or a datastore disk only readable through an open session")
+    func vsphereSources() throws {
+        #expect(try SourceKind.of("vsphere://vcenter.example/dc1/web01") == .vsphere)
+        #expect(SourceKind.named("vsphere://vcenter.example/dc1/web01") == .vsphere)
+        do {
+            _ = try ImportSource.open("vsphere://vcenter.example/dc1/[ds1] web01/web01.vmdk")
+            Issue.record("a datastore disk was opened without a session")
+        } catch let error as VMDKError {
+            #expect(error.description.hasPrefix("vsphere://vcenter.example/dc1/[ds1] web01/web01.vmdk: no open session with vSphere endpoint vcenter.example"))
+        }
+        #expect(throws: VMDKError.self) { try SourceKind.of("vsphere://vcenter.example/dc1") }
     }
 
     @Test("a lone disk handed to migrate is refused: it has no VM to define")

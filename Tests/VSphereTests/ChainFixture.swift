@@ -33,12 +33,13 @@ struct ChainFixture {
             FixtureWriter.descriptor(
                 createType: "vmfs", extents: ["RW \(sectors) VMFS \"\(name)-flat.vmdk\""], cid: 0x0b0b_0001,
                 extra: "ddb.thinProvisioned = \"1\"\nddb.virtualHWVersion = \"19\"\n"))
-        // Snapshot 1 (vmfsSparse, 4 KiB grains): rewrites two grains of the pattern.
+        // Snapshot 1 (vmfsSparse with ESXi's one-sector grains): rewrites 2048 scattered
+        // sectors of the pattern, each a grain of its own, as a guest's small writes leave it.
         try fixture.write(
             "\(name)-000001-delta.vmdk",
             DeltaWriter.cowd(
-                capacitySectors: UInt32(sectors), grainSectors: 8,
-                grains: [(256, [UInt8](repeating: 0xc1, count: 4096)), (300, [UInt8](repeating: 0xc2, count: 4096))]))
+                capacitySectors: UInt32(sectors), grainSectors: 1,
+                grains: (0..<2048).map { (2048 + $0 * 3, [UInt8](repeating: UInt8(0xc0 | ($0 & 0x0f)), count: 512)) }))
         try fixture.write(
             "\(name)-000001.vmdk",
             FixtureWriter.descriptor(

@@ -21,6 +21,7 @@ final class DatastoreFile: ReadableFile {
     private let connection: VSphereConnection
     private let policy: RangeRetryPolicy
     private let closed = Atomic(false)
+    private let cache = BlockCache()
 
     init(url: String, displayPath: String, connection: VSphereConnection, policy: RangeRetryPolicy) throws(VMDKError) {
         self.url = url
@@ -33,6 +34,36 @@ final class DatastoreFile: ReadableFile {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(VMDKError) {
         guard !closed.load(ordering: .acquiring) else { throw VMDKError(.closed, file: displayPath, "read after close") }
         guard buffer.count > 0 else { return }
+        guard buffer.count < BlockCache.blockSize / 2 else { return try readDirectly(into: buffer, at: offset) }
+        var done = 0
+        while done < buffer.count {
+            let position = offset + UInt64(done)
+            let number = position / UInt64(BlockCache.blockSize)
+            let blockStart = number * UInt64(BlockCache.blockSize)
+            let block = try cache.block(number) { () throws(VMDKError) -> [UInt8] in
+                var bytes = [UInt8](repeating: 0, count: Int(min(UInt64(BlockCache.blockSize), length - blockStart)))
+                var failure: VMDKError?
+                bytes.withUnsafeMutableBytes { target in
+                    do throws(VMDKError) { try readDirectly(into: target, at: blockStart) } catch { failure = error }
+                }
+                if let failure { throw failure }
+                return bytes
+            }
+            let inBlock = Int(position - blockStart)
+            let take = min(buffer.count - done, block.count - inBlock)
+            guard take > 0 else {
+                throw VMDKError(.truncated, file: displayPath, offset: position, "read past the end of the file")
+            }
+            block.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + take)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[inBlock..<(inBlock + take)]))
+            }
+            done += take
+        }
+    }
+
+    /// One range request for exactly `buffer`'s bytes.
+    private func readDirectly(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(VMDKError) {
         let outcome = try Self.get(
             url, range: offset..<(offset + UInt64(buffer.count)), into: buffer, display: displayPath,
             connection: connection, policy: policy)

@@ -66,8 +66,10 @@ extension JobSchedulerTests {
         #expect(two.next(from: running + queued, held: held)?.id == "05", "esx1 is at its limit, esx2 is not")
         let one = JobScheduler(limits: JobLimits(perSourceHost: 1))
         #expect(one.next(from: running + queued, held: held)?.id == "06", "a local source is never held back")
-        // A lapsed lease frees its host's place.
-        #expect(two.next(from: running + queued, held: ["01", "03"])?.id == "04")
+        // A lapsed lease frees its host's place: 02's worker is gone, so only 01 reads from
+        // esx1, and 02 itself is taken over first (its image is half written).
+        #expect(two.next(from: running + queued, held: ["01", "03"])?.id == "02")
+        #expect(two.next(from: running + queued + [job("07", .done, sourceHost: "esx1")], held: held)?.id == "05", "finished jobs do not count")
     }
 }
 
