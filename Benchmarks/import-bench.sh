@@ -24,47 +24,7 @@ runs=${1:-3}
 . Benchmarks/lib.sh
 work=${FERRY_BENCH_DIR:-$repo/.build-bench}
 
-mkdir -p "$work"
-if [[ ! -f $work/fs.raw ]]; then
-    log "collecting ~1.2 GiB of real files for the filesystem"
-    rm -rf "$work/tree"
-    mkdir -p "$work/tree"
-    budget=$((1200 * 1024 * 1024))
-    python3 - "$work/tree" "$budget" <<'PY'
-import os, shutil, sys
-target, budget = sys.argv[1], int(sys.argv[2])
-total = 0
-for root in ("/usr/lib", "/usr/share", "/usr/bin", "/opt", "/usr/libexec"):
-    for base, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
-            source = os.path.join(base, name)
-            if os.path.islink(source) or not os.path.isfile(source):
-                continue
-            try:
-                size = os.path.getsize(source)
-            except OSError:
-                continue
-            if size == 0 or size > 64 << 20:
-                continue
-            destination = os.path.join(target, source.lstrip("/"))
-            os.makedirs(os.path.dirname(destination), exist_ok=True)
-            try:
-                shutil.copyfile(source, destination)
-            except OSError:
-                continue
-            total += size
-            if total >= budget:
-                print(total)
-                sys.exit(0)
-print(total)
-PY
-    log "making a 4 GiB ext4 filesystem from it (mke2fs -d)"
-    rm -f "$work/fs.raw"
-    truncate -s 4G "$work/fs.raw"
-    mke2fs -q -t ext4 -d "$work/tree" "$work/fs.raw"
-    rm -rf "$work/tree"
-fi
+realistic_filesystem "$work"
 for format in monolithicSparse streamOptimized monolithicFlat; do
     [[ -f $work/$format.vmdk ]] || qemu-img convert -f raw -O vmdk -o subformat=$format "$work/fs.raw" "$work/$format.vmdk"
 done
@@ -90,21 +50,6 @@ PY
         qemu-img map --output=json -f vmdk "$1" | python3 -c 'import json,sys; print(sum(e["length"] for e in json.load(sys.stdin) if e.get("data")))'
     fi
 }
-
-# Runs a command and prints "seconds peak_rss_kib" (RSS of the largest child).
-measure() {
-    python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-start = time.monotonic()
-result = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-elapsed = time.monotonic() - start
-if result.returncode != 0:
-    sys.stderr.write(result.stderr.decode(errors="replace"))
-    sys.exit(result.returncode)
-print(f"{elapsed:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
-PY
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 log "cluster ceiling: rbd bench --io-type write --io-size 4M --io-threads 16"
 remove_image bench-ceiling
@@ -134,7 +79,7 @@ for format in monolithicSparse streamOptimized monolithicFlat; do
     ferry_times=() rss_values=() tuned_times=() default_times=() baseline_times=()
     for ((i = 0; i < runs; i++)); do
         remove_image bench-ferry
-        read -r seconds rss < <(measure "$ferry" import-disk "$source" "$pool/bench-ferry" --progress none)
+        read -r seconds rss _ < <(measure "$ferry" import-disk "$source" "$pool/bench-ferry" --progress none)
         ferry_times+=("$seconds")
         rss_values+=("$rss")
         if [[ -n $baseline ]]; then

@@ -114,3 +114,15 @@ lock_dir() {
     exec 9>"$1/.$2.lock"
     flock -w 300 9 || die "another $2 on $1 has held its lock for 5 minutes"
 }
+
+# Sets DIR for a -down script: its argument (or $FERRY_CLUSTER_DIR), resolved. Exits 0 when
+# that folder does not exist: there is nothing to stop.
+down_dir() {
+    local arg=${1:-${FERRY_CLUSTER_DIR:-}}
+    [[ -n $arg ]] || die "usage: ${0##*/} DIR   (or set FERRY_CLUSTER_DIR)"
+    if [[ ! -d $arg ]]; then
+        log "$arg does not exist; nothing to stop"
+        exit 0
+    fi
+    DIR=$(cd -- "$arg" && pwd -P)
+}

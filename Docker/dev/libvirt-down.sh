@@ -13,13 +13,7 @@ here=$(cd -- "$(dirname -- "$0")" && pwd -P)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-dir_arg=${1:-${FERRY_CLUSTER_DIR:-}}
-[[ -n $dir_arg ]] || die "usage: ${0##*/} DIR   (or set FERRY_CLUSTER_DIR)"
-if [[ ! -d $dir_arg ]]; then
-    log "$dir_arg does not exist; nothing to stop"
-    exit 0
-fi
-DIR=$(cd -- "$dir_arg" && pwd -P)
+down_dir "${1:-}"
 
 if pid_alive "$DIR/run/libvirtd.pid" libvirtd; then
     running=$(timeout 10 virsh -c qemu:///system list --name 2>/dev/null | sed '/^$/d' | tr '\n' ' ' || true)

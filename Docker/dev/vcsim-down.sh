@@ -10,13 +10,7 @@ here=$(cd -- "$(dirname -- "$0")" && pwd -P)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-dir_arg=${1:-${FERRY_CLUSTER_DIR:-}}
-[[ -n $dir_arg ]] || die "usage: ${0##*/} DIR   (or set FERRY_CLUSTER_DIR)"
-if [[ ! -d $dir_arg ]]; then
-    log "$dir_arg does not exist; nothing to stop"
-    exit 0
-fi
-DIR=$(cd -- "$dir_arg" && pwd -P)
+down_dir "${1:-}"
 
 stop_pidfile "$DIR/run/vcsim.pid" ferry-vcsim 10
 rm -rf -- "$DIR/vcsim/tmp"

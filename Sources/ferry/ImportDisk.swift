@@ -1,6 +1,7 @@
 import ArgumentParser
 import Ceph
 import Ferry
+import VSphere
 import Foundation
 import VMDK
 
@@ -19,7 +20,7 @@ extension FerryCommand {
                 """
         )
 
-        @Argument(help: "The source disk: a .vmdk (any VMware form), an .ova, or - for standard input.")
+        @Argument(help: "The source disk: a .vmdk (any VMware form), an .ova, - for standard input, or vsphere://ENDPOINT/DATACENTER/[DATASTORE] folder/disk.vmdk.")
         var source: String
 
         @Argument(help: "Target image as POOL/IMAGE or POOL/NAMESPACE/IMAGE.")
@@ -41,14 +42,20 @@ extension FerryCommand {
         @Option(help: "Progress display: auto, bar, json or none.")
         var progress: ProgressMode = .auto
 
+        @OptionGroup var vsphere: VSphereOptions
+
         func run() async throws {
+            try await vsphere.withSessions(for: source) { try await importDisk() }
+        }
+
+        private func importDisk() async throws {
             // The source is opened (and, for a stream, its header checked) before the cluster is touched.
             let opened = try ImportSource.open(source, options: OpenOptions(allowedRoots: allowRoot), resume: resume)
             defer { opened.close() }
             let cluster = try ceph.connect()
             defer { cluster.shutdown() }
             let pool = try cluster.ioContext(pool: target.pool, namespace: target.namespace)
-            let options = tuning.importOptions(resume: resume, verify: verify)
+            let options = tuning.importOptions(resume: resume, verify: verify, source: source)
 
             let importer = DiskImporter(source: opened, pool: pool, imageName: target.image, options: options)
             let renderer = ProgressRenderer(mode: progress.resolved, label: target.description)

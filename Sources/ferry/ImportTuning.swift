@@ -8,8 +8,8 @@ struct ImportTuning: ParsableArguments {
     @Option(help: "RBD writes in flight at once (each up to one object); for migrate, across all the VM's disks.")
     var parallel: Int = 16
 
-    @Option(help: "Threads reading and inflating the source.")
-    var readers: Int = ImportOptions.defaultReaders
+    @Option(help: "Threads reading and inflating the source (default: one per core, at least 2; for a vsphere:// source at least one per connection to its host).")
+    var readers: Int?
 
     @Option(help: "Cap the import at this many MiB/s (to spare production traffic).")
     var maxRate: Double?
@@ -28,7 +28,7 @@ struct ImportTuning: ParsableArguments {
 
     func validate() throws {
         guard parallel >= 1, parallel <= 256 else { throw ValidationError("--parallel must be 1…256") }
-        guard readers >= 1, readers <= 64 else { throw ValidationError("--readers must be 1…64") }
+        if let readers, !(1...64).contains(readers) { throw ValidationError("--readers must be 1…64") }
         if let maxRate, !(maxRate > 0) { throw ValidationError("--max-rate must be a positive number of MiB/s") }
         guard checkpointInterval > 0, checkpointInterval <= 3600 else {
             throw ValidationError("--checkpoint-interval must be between 0 and 3600 seconds")
@@ -44,10 +44,11 @@ struct ImportTuning: ParsableArguments {
         }
     }
 
-    /// The engine's options for these settings (validated by `validate()`).
-    func importOptions(resume: Bool, verify: Bool) -> ImportOptions {
+    /// The engine's options for these settings (validated by `validate()`), for `source`
+    /// (which decides the default number of readers).
+    func importOptions(resume: Bool, verify: Bool, source: String) -> ImportOptions {
         var options = ImportOptions(
-            writeWindow: parallel, readers: readers, resume: resume, verify: verify,
+            writeWindow: parallel, readers: readers ?? ImportOptions.defaultReaders(for: source), resume: resume, verify: verify,
             checkpointInterval: .milliseconds(Int(checkpointInterval * 1000)),
             maxBytesPerSecond: maxRate.map { UInt64($0 * 1_048_576) })
         options.image.order = objectSize.flatMap(ImageCreateOptions.order(forObjectSize:))

@@ -29,21 +29,10 @@ extension FerryCommand {
         @OptionGroup var vsphere: VSphereOptions
 
         func run() async throws {
-            try vsphere.configure(for: path)
-            do {
-                try await inspect()
-            } catch {
-                await VSphereSessions.shared.closeAll()
-                throw error
-            }
-            await VSphereSessions.shared.closeAll()
+            try await vsphere.withSessions(for: path) { try await inspect() }
         }
 
         private func inspect() async throws {
-            if VSphereURL.names(path), case .file(let endpoint, _, _) = try VSphereURL.parse(path) {
-                // A lone datastore disk: its endpoint's session opens before the disk is read.
-                _ = try await VSphereSessions.shared.session(endpoint)
-            }
             let kind = try SourceKind.of(path)
             if kind == .vmx || kind == .vsphere || (kind == .ova && !disksOnly) {
                 let inspection = try await VMInspection.inspect(anySource: path, options: OpenOptions(allowedRoots: allowRoot))

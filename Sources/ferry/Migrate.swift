@@ -80,7 +80,10 @@ extension FerryCommand {
         var shutdownTimeout = 300
 
         func run() async throws {
-            try vsphere.configure(for: source)
+            try await vsphere.withSessions(for: source) { try await migrate() }
+        }
+
+        private func migrate() async throws {
             let cluster = try ceph.connect()
             defer { cluster.shutdown() }
             guard let target = RBDPoolSpec(parsing: pool) else {
@@ -108,7 +111,7 @@ extension FerryCommand {
             let inventory = try nodes.map { (path) throws -> NodeInventory in try NodeInventory(contentsOf: path) }
                 ?? NodeInventory.thisHost()
             // A migration always reads its images back: the domain must boot what the VM held.
-            let importOptions = tuning.importOptions(resume: resume, verify: true)
+            let importOptions = tuning.importOptions(resume: resume, verify: true, source: source)
             var request = VMMigration.Request(
                 source: source, pool: target.pool, namespace: target.namespace, node: node,
                 inventory: inventory, plan: plan, datastores: DatastoreMap(try Self.datastoreMap(datastore)),
@@ -116,17 +119,6 @@ extension FerryCommand {
             request.shutdown = shutdown
             request.shutdownTimeout = .seconds(shutdownTimeout)
             let migration = VMMigration(cluster: cluster, request: request)
-            // Every vSphere session this run opened is logged out of, however it ends.
-            do {
-                try await migrate(migration)
-            } catch {
-                await VSphereSessions.shared.closeAll()
-                throw error
-            }
-            await VSphereSessions.shared.closeAll()
-        }
-
-        private func migrate(_ migration: VMMigration) async throws {
             let prepared = try await migration.prepare()
             Output.standardError(Self.describe(prepared))
             if dryRun {

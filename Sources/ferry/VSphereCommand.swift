@@ -28,15 +28,10 @@ extension FerryCommand {
             @OptionGroup var vsphere: VSphereOptions
 
             func run() async throws {
-                try vsphere.configure(for: endpoint)
-                let listing: [VSphereListing.Entry]
-                do {
+                var listing: [VSphereListing.Entry] = []
+                try await vsphere.withSessions(for: endpoint) {
                     listing = try await VSphereListing.read(endpoint: endpoint)
-                } catch {
-                    await VSphereSessions.shared.closeAll()
-                    throw error
                 }
-                await VSphereSessions.shared.closeAll()
                 if json {
                     Output.json(listing)
                 } else {

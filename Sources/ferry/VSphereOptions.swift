@@ -73,4 +73,21 @@ struct VSphereOptions: ParsableArguments {
         }
         VSphereSessions.shared.configure(configured)
     }
+
+    /// Runs `body` with the endpoint `source` names configured, and logs out of every
+    /// session the run opened however it ends (vCenter counts sessions per user).
+    func withSessions(for source: String, _ body: () async throws -> Void) async throws {
+        try configure(for: source)
+        do {
+            if VSphereURL.names(source), case .file(let endpoint, _, _) = try VSphereURL.parse(source) {
+                // A lone datastore disk is read through its endpoint's session, opened first.
+                _ = try await VSphereSessions.shared.session(endpoint)
+            }
+            try await body()
+        } catch {
+            await VSphereSessions.shared.closeAll()
+            throw error
+        }
+        await VSphereSessions.shared.closeAll()
+    }
 }

@@ -109,6 +109,13 @@ struct VSphereWaveTests {
         for process in processes { process.terminate() }
         let outputs = processes.map { $0.wait() }
         processes = []
+        // The password is in no job record and no service log.
+        let password = try VCSim.password()
+        var visible = outputs.flatMap { [$0.standardOutput, $0.standardError] } + [validate.standardOutput, submit.standardOutput]
+        for summary in summaries {
+            visible.append(String(decoding: try #require(try store.context.readObject("ferry.job.\(summary.id)")), as: UTF8.self))
+        }
+        #expect(!visible.contains { $0.contains(password) }, "the vSphere password leaked into a record or a log")
         #expect(
             Set(intervals.map(\.worker)).count == 2,
             "both workers took jobs: \(intervals.map(\.worker)); \(outputs.map { $0.standardError.suffix(600) })")

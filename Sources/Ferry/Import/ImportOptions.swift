@@ -1,3 +1,4 @@
+import VSphere
 import Ceph
 
 /// How one disk is imported.
@@ -37,6 +38,17 @@ public struct ImportOptions: Sendable {
 
     /// One reader per core, at least two so a read never waits for another's inflate.
     public static var defaultReaders: Int { max(2, System.coreCount) }
+
+    /// The readers for `source` when none were asked for: for a disk on a vSphere datastore
+    /// at least one per connection to its host, since each reader waits on one HTTPS range
+    /// at a time and ESXi caps every connection's rate (2 readers on a 2-core host would
+    /// leave 2 of the default 4 connections idle, half the throughput).
+    public static func defaultReaders(for source: String) -> Int {
+        guard VSphereURL.names(source), let url = try? VSphereURL.parse(source),
+            let endpoint = try? VSphereSessions.shared.endpoint(url.endpoint)
+        else { return defaultReaders }
+        return max(defaultReaders, endpoint.connectionsPerHost)
+    }
 }
 
 enum System {

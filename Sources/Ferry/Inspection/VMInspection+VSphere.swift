@@ -64,13 +64,7 @@ extension VMInspection {
                 guard let file = device.resolvedPath else {
                     return Disk(slot: slot, path: device.fileName, error: "\(slot): no datastore file to import (\(device.fileName ?? "no file"))")
                 }
-                do throws(VMDKError) {
-                    let disk = try SourceStorage.openDisk(file, options: options)
-                    defer { disk.close() }
-                    return Disk(slot: slot, path: file, info: disk.info)
-                } catch {
-                    return Disk(slot: slot, path: file, error: error.description)
-                }
+                return Disk.opening(file, slot: slot, options: options)
             }
         }
         let state = VSphereVM(

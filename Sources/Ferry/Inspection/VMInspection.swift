@@ -88,19 +88,25 @@ public struct VMInspection: Sendable, Codable {
             guard let file = device.resolvedPath else {
                 return Disk(slot: slot, path: device.fileName, error: "\(slot): no disk file to import (\(device.backing.rawValue))")
             }
-            do throws(VMDKError) {
-                let disk = try SourceStorage.openDisk(file, options: options)
-                defer { disk.close() }
-                return Disk(slot: slot, path: file, info: disk.info)
-            } catch {
-                return Disk(slot: slot, path: file, error: error.description)
-            }
+            return Disk.opening(file, slot: slot, options: options)
         }
         return VMInspection(vm: vm, disks: disks)
     }
 }
 
 extension VMInspection.Disk {
+    /// The disk at `file` in `slot`, opened (every table validated) and closed again: its
+    /// info, or the one line saying why it cannot be imported.
+    static func opening(_ file: String, slot: String, options: OpenOptions) -> Self {
+        do throws(VMDKError) {
+            let disk = try SourceStorage.openDisk(file, options: options)
+            defer { disk.close() }
+            return Self(slot: slot, path: file, info: disk.info)
+        } catch {
+            return Self(slot: slot, path: file, error: error.description)
+        }
+    }
+
     /// Opens the disk for import (in place inside its OVA when it lives in one, in one pass
     /// when `singlePass` allows and the archive suits it); nil for a slot with no file.
     public func importSource(options: OpenOptions, singlePass: Bool) throws -> ImportSource? {

@@ -12,7 +12,8 @@ public struct JobEnvironment: Sendable {
     /// One window for every import on this host: its buffers bound memory and its rate
     /// limiter is the host's bandwidth cap.
     public var window: ImportWindow
-    public var readers: Int
+    /// Readers per import; nil: `ImportOptions.defaultReaders(for:)` each job's source.
+    public var readers: Int?
     /// How long a claim lasts without renewal; renewed every third of it.
     public var leaseDuration: Duration
     /// First retry delay for transient failures; doubled per attempt, at most 30 minutes.
@@ -20,7 +21,7 @@ public struct JobEnvironment: Sendable {
 
     public init(
         cluster: RadosCluster, inventory: NodeInventory, datastores: DatastoreMap = DatastoreMap(),
-        openOptions: OpenOptions = .init(), window: ImportWindow, readers: Int = ImportOptions.defaultReaders,
+        openOptions: OpenOptions = .init(), window: ImportWindow, readers: Int? = nil,
         leaseDuration: Duration = .seconds(30), retryBackoff: Duration = .seconds(30)
     ) {
         self.cluster = cluster

@@ -18,7 +18,7 @@ extension JobSpec {
     /// the job starts the domain as a step of its own.
     func migrationRequest(environment: JobEnvironment, inventory: NodeInventory) throws -> VMMigration.Request {
         var options = ImportOptions(writeWindow: environment.window.buffers, resume: true)
-        options.readers = environment.readers
+        options.readers = environment.readers ?? ImportOptions.defaultReaders(for: source)
         options.verify = true
         options.image.order = objectSize.flatMap(ImageCreateOptions.order(forObjectSize:))
         options.image.dataPool = dataPool

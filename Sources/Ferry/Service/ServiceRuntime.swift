@@ -41,7 +41,7 @@ public struct ServiceRuntime: Sendable {
         let environment = JobEnvironment(
             cluster: cluster, inventory: try configuration.inventory(),
             datastores: configuration.datastoreMap, window: window,
-            readers: workers.readers ?? ImportOptions.defaultReaders,
+            readers: workers.readers,
             leaseDuration: .seconds(workers.leaseSeconds), retryBackoff: .seconds(workers.retryBackoffSeconds))
         return JobWorker(
             store: store, environment: environment, scheduler: configuration.scheduler, slots: workers.slots,
