@@ -37,9 +37,11 @@ vsphere=(--vsphere-user "$FERRY_VCSIM_USER" --vsphere-password-file "$FERRY_VCSI
 sectors=$(($(stat -c %s "$work/fs.raw") / 512))
 
 descriptor() { # NAME CREATETYPE EXTENTLINE [PARENT]
+    local cid=2b2b0001 parent_cid=ffffffff
+    [[ -n ${4:-} ]] && cid=2b2b0002 parent_cid=2b2b0001
     printf '# Disk DescriptorFile\nversion=1\nencoding="UTF-8"\nCID=%s\nparentCID=%s\ncreateType="%s"\n' \
-        "${4:+2b2b0002}${4:-2b2b0001}" "${4:+2b2b0001}${4:-ffffffff}" "$2"
-    [[ -n ${4:-} ]] && printf 'parentFileNameHint="%s"\n' "$4"
+        "$cid" "$parent_cid" "$2"
+    if [[ -n ${4:-} ]]; then printf 'parentFileNameHint="%s"\n' "$4"; fi
     printf '\n# Extent description\n%s\n\n# The Disk Data Base\n#DDB\n\nddb.adapterType = "lsilogic"\nddb.thinProvisioned = "1"\n' "$3"
 }
 
@@ -128,14 +130,14 @@ qemu_https() { # FORMAT FILE: sets qemu_cmd, qemu-img convert of the datastore F
 }
 
 oracle=$(sha256sum <"$work/fs.raw" | cut -c1-64)
-printf '\n%-11s %8s %8s %8s %7s %9s %7s %9s %9s\n' form ferry_s MiB/s one_s vs_one qemu_s vs_qemu cpu_s/GiB rss_MiB
+printf '\n%-11s %8s %8s %8s %7s %8s %9s %7s %9s %9s\n' form ferry_s MiB/s one_s vs_one eight_s qemu_s vs_qemu cpu_s/GiB rss_MiB
 for form in thin snap; do
     case $form in
     thin) head="bench-thin/bench-thin.vmdk" qemu_file="bench-thin/bench-thin-flat.vmdk" ;;
     snap) head="bench-snap/bench-snap-000001.vmdk" qemu_file="" ;;
     esac
     source="vsphere://$endpoint/$dc/[$ds] $head"
-    ferry_times=() one_times=() qemu_times=() cpu_values=() rss_values=()
+    ferry_times=() one_times=() eight_times=() qemu_times=() cpu_values=() rss_values=()
     for ((i = 0; i < runs; i++)); do
         remove_image bench-vs
         read -r seconds rss cpu < <(measure "$ferry" import-disk "$source" "$pool/bench-vs" --progress none "${vsphere[@]}")
@@ -144,6 +146,9 @@ for form in thin snap; do
             { log "bench-vs from $form differs from the filesystem"; exit 1; }
         remove_image bench-vs
         one_times+=("$(measure "$ferry" import-disk "$source" "$pool/bench-vs" --progress none --vsphere-connections 1 "${vsphere[@]}" | cut -d' ' -f1)")
+        # As many connections as qemu's curl driver opens (CURL_NUM_STATES, 8).
+        remove_image bench-vs
+        eight_times+=("$(measure "$ferry" import-disk "$source" "$pool/bench-vs" --progress none --vsphere-connections 8 "${vsphere[@]}" | cut -d' ' -f1)")
         remove_image bench-vs-qemu
         if [[ -n $qemu_file ]]; then
             qemu_https raw "$qemu_file"
@@ -154,16 +159,17 @@ for form in thin snap; do
     done
     f=$(printf '%s\n' "${ferry_times[@]}" | median)
     o=$(printf '%s\n' "${one_times[@]}" | median)
+    e=$(printf '%s\n' "${eight_times[@]}" | median)
     c=$(printf '%s\n' "${cpu_values[@]}" | median)
     r=$(printf '%s\n' "${rss_values[@]}" | sort -n | tail -1)
     q=0
     ((${#qemu_times[@]})) && q=$(printf '%s\n' "${qemu_times[@]}" | median)
-    python3 - "$form" "$f" "$o" "$q" "$c" "$r" "$((sectors * 512))" <<'PY'
+    python3 - "$form" "$f" "$o" "$e" "$q" "$c" "$r" "$((sectors * 512))" <<'PY'
 import sys
-form, f, o, q, c, rss, size = sys.argv[1], *map(float, sys.argv[2:6]), int(sys.argv[6]), int(sys.argv[7])
+form, f, o, e, q, c, rss, size = sys.argv[1], *map(float, sys.argv[2:7]), int(sys.argv[7]), int(sys.argv[8])
 gib = size / (1 << 30)
-qemu = f"{q:8.1f} {q/f:6.2f}x" if q > 0 else f"{'—':>8} {'—':>7}"
-print(f"{form:<11} {f:8.1f} {size/f/1048576:8.0f} {o:8.1f} {o/f:6.2f}x {qemu} {c/gib:9.2f} {rss/1024:9.0f}")
+qemu = f"{q:9.1f} {q/f:6.2f}x" if q > 0 else f"{'—':>9} {'—':>7}"
+print(f"{form:<11} {f:8.1f} {size/f/1048576:8.0f} {o:8.1f} {o/f:6.2f}x {e:8.1f} {qemu} {c/gib:9.2f} {rss/1024:9.0f}")
 PY
 done
 remove_image bench-vs
