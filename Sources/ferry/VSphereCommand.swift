@@ -29,7 +29,7 @@ extension FerryCommand {
 
             func run() async throws {
                 var listing: [VSphereListing.Entry] = []
-                try await vsphere.withSessions(for: endpoint) {
+                try await vsphere.withSessions(for: endpoint, bareEndpoint: true) {
                     listing = try await VSphereListing.read(endpoint: endpoint)
                 }
                 if json {

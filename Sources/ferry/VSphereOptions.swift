@@ -29,15 +29,15 @@ struct VSphereOptions: ParsableArguments {
     @Option(name: .customLong("vsphere-connections"), help: "HTTPS connections per host for datastore reads.")
     var connections = 4
 
-    /// Makes the endpoint `source` names (`vsphere://ENDPOINT/…`, or a bare ENDPOINT) known
-    /// to this process, and prints the warnings its settings deserve. Does nothing for
-    /// other sources.
-    func configure(for source: String) throws {
+    /// Makes the endpoint `source` names (`vsphere://ENDPOINT/…`) known to this process, and
+    /// prints the warnings its settings deserve. Does nothing for other sources (a path,
+    /// `-`). With `bareEndpoint`, `source` is the ENDPOINT itself (`vsphere ls`).
+    func configure(for source: String, bareEndpoint: Bool = false) throws {
         let endpoint: String
-        if VSphereURL.names(source) {
-            endpoint = try VSphereURL.parse(source).endpoint
-        } else if !source.contains("/") {
+        if bareEndpoint {
             endpoint = source
+        } else if VSphereURL.names(source) {
+            endpoint = try VSphereURL.parse(source).endpoint
         } else {
             return
         }
@@ -76,8 +76,8 @@ struct VSphereOptions: ParsableArguments {
 
     /// Runs `body` with the endpoint `source` names configured, and logs out of every
     /// session the run opened however it ends (vCenter counts sessions per user).
-    func withSessions(for source: String, _ body: () async throws -> Void) async throws {
-        try configure(for: source)
+    func withSessions(for source: String, bareEndpoint: Bool = false, _ body: () async throws -> Void) async throws {
+        try configure(for: source, bareEndpoint: bareEndpoint)
         do {
             if VSphereURL.names(source), case .file(let endpoint, _, _) = try VSphereURL.parse(source) {
                 // A lone datastore disk is read through its endpoint's session, opened first.
