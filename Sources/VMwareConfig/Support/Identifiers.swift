@@ -38,9 +38,9 @@ package enum Identifiers {
 }
 
 extension String {
-    /// Trims ASCII spaces and tabs (not Unicode whitespace: VMX and OVF are ASCII-structured,
-    /// and a no-break space inside a name is content).
-    func trimmingSpaces() -> String {
+    /// Trims ASCII spaces, tabs and line breaks (not Unicode whitespace: VMX, OVF and HTTP
+    /// headers are ASCII-structured, and a no-break space inside a name is content).
+    package func trimmingSpaces() -> String {
         var slice = Substring(self)
         while let first = slice.first, first == " " || first == "\t" || first == "\r" || first == "\n" {
             slice = slice.dropFirst()

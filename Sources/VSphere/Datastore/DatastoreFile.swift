@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 import VMDK
+import VMwareConfig
 
 /// One datastore file open for positional reads over HTTPS Range requests. Many reader
 /// threads read at once, each request on one of the endpoint's pooled connections.

@@ -1,3 +1,5 @@
+import VMwareConfig
+
 /// How a datastore read rides out a busy or flaky host: HTTP 503 and 429 (ESXi's hostd
 /// answers 503 when too many `/folder` requests run at once), 502/504 from a proxy, and
 /// connections dropped or cut short are retried per range, waiting longer each time.
@@ -29,8 +31,3 @@ public struct RangeRetryPolicy: Sendable {
     static func isPassing(_ status: UInt) -> Bool { [429, 502, 503, 504].contains(status) }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}
